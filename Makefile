@@ -1,0 +1,38 @@
+# The two commands of the quick start: `make run` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Tests run on real MariaDB and Redis; override either to point elsewhere.
+TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/pedometer
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: run test venv services lint format serve requirements
+
+venv:
+	@scripts/bootstrap.sh
+
+services:
+	@scripts/services.sh
+
+run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PORT)
+	DEBUG=true $(PY) manage.py migrate --no-input -v0
+	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off
+
+test: venv services lint  ## The whole suite, on MariaDB and Redis
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+requirements:  ## Re-pin requirements*.txt from requirements*.in
+	$(VENV)/bin/pip install -q pip-tools
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -c requirements.txt -o requirements-dev.txt requirements-dev.in

@@ -1,0 +1,172 @@
+"""Sign-up, sign-in and profile endpoints: parse, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import password_validators_help_texts
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pedometer_site.serializers import StrictSerializer
+
+from . import services
+from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, User, Visibility, validate_timezone
+from .throttles import AuthAccountThrottle, AuthIPThrottle, RegisterIPThrottle
+
+
+class UserSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True, help_text="The user's public id.")
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "display_name", "timezone", "daily_goal", "visibility", "date_joined"]
+        read_only_fields = fields
+
+
+def _timezone_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=64, validators=[validate_timezone], help_text="An IANA time zone, e.g. Europe/Berlin.", **kwargs
+    )
+
+
+def _goal_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=DAILY_GOAL_MIN, max_value=DAILY_GOAL_MAX, **kwargs)
+
+
+class RegisterInput(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, help_text=" ".join(password_validators_help_texts())
+    )
+    display_name = serializers.CharField(max_length=64)
+    timezone = _timezone_field(default="UTC")
+    daily_goal = _goal_field(default=DEFAULT_DAILY_GOAL)
+
+
+class LoginInput(StrictSerializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RefreshInput(StrictSerializer):
+    refresh = serializers.CharField(max_length=2048)
+
+
+class FirebaseInput(StrictSerializer):
+    id_token = serializers.CharField(max_length=8192, help_text="An ID token from the Firebase client SDK.")
+
+
+class ProfileInput(StrictSerializer):
+    display_name = serializers.CharField(max_length=64, required=False)
+    timezone = _timezone_field(required=False)
+    daily_goal = _goal_field(required=False)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+
+
+class PasswordChangeInput(StrictSerializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`; lives 15 minutes.")
+    refresh = serializers.CharField(help_text="Trade at auth/refresh for a new pair; each is usable once.")
+
+
+class AuthResponse(TokenPairSerializer):
+    user = UserSerializer()
+
+
+class FirebaseAuthResponse(AuthResponse):
+    created = serializers.BooleanField(help_text="True when this sign-in created the account.")
+
+
+def _auth_body(user: User, tokens: services.TokenPair, **extra: object) -> dict:
+    return {"user": UserSerializer(user).data, "access": tokens.access, "refresh": tokens.refresh, **extra}
+
+
+def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PublicAuthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class RegisterView(PublicAuthView):
+    throttle_classes = [RegisterIPThrottle]
+
+    @extend_schema(request=RegisterInput, responses={201: AuthResponse}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        user = services.user_create(**_validated(RegisterInput, request))
+        return Response(_auth_body(user, services.tokens_for(user)), status=status.HTTP_201_CREATED)
+
+
+class LoginView(PublicAuthView):
+    throttle_classes = [AuthIPThrottle, AuthAccountThrottle]
+
+    @extend_schema(request=LoginInput, responses={200: AuthResponse}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        user = services.user_login(**_validated(LoginInput, request))
+        return Response(_auth_body(user, services.tokens_for(user)))
+
+
+class RefreshView(PublicAuthView):
+    throttle_classes = [AuthIPThrottle]
+
+    @extend_schema(request=RefreshInput, responses={200: TokenPairSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        tokens = services.refresh_rotate(**_validated(RefreshInput, request))
+        return Response({"access": tokens.access, "refresh": tokens.refresh})
+
+
+class LogoutView(PublicAuthView):
+    @extend_schema(request=RefreshInput, responses={204: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        services.refresh_revoke(**_validated(RefreshInput, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FirebaseView(PublicAuthView):
+    throttle_classes = [AuthIPThrottle]
+
+    @extend_schema(request=FirebaseInput, responses={200: FirebaseAuthResponse}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        user, created = services.firebase_sign_in(**_validated(FirebaseInput, request))
+        return Response(_auth_body(user, services.tokens_for(user), created=created))
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: UserSerializer}, tags=["profile"])
+    def get(self, request: Request) -> Response:
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=ProfileInput, responses={200: UserSerializer}, tags=["profile"])
+    def patch(self, request: Request) -> Response:
+        user = services.user_update(user=request.user, **_validated(ProfileInput, request))
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(responses={204: None}, tags=["profile"])
+    def delete(self, request: Request) -> Response:
+        services.user_delete(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    throttle_classes = [AuthIPThrottle]
+
+    @extend_schema(
+        request=PasswordChangeInput,
+        responses={200: TokenPairSerializer},
+        tags=["profile"],
+        description="Changes the password, signs out every other session, and returns a fresh token pair.",
+    )
+    def post(self, request: Request) -> Response:
+        tokens = services.password_change(user=request.user, **_validated(PasswordChangeInput, request))
+        return Response({"access": tokens.access, "refresh": tokens.refresh})

@@ -1,0 +1,77 @@
+import uuid
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.timezone import now
+
+DAILY_GOAL_MIN = 100
+DAILY_GOAL_MAX = 100_000
+DEFAULT_DAILY_GOAL = 10_000
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"Unknown time zone '{value}'.", code="invalid_timezone")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Everyone"
+    FRIENDS = "friends", "Friends only"
+    PRIVATE = "private", "Only me"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str | None, password: str | None = None, **fields):
+        user = self.model(email=self.normalize_email(email) if email else None, **fields)
+        user.set_password(password)  # None makes an unusable password (Firebase-only users)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str, **fields):
+        fields.setdefault("display_name", "Admin")
+        return self.create_user(email, password, is_staff=True, is_superuser=True, **fields)
+
+    def get_by_natural_key(self, username: str | None):
+        # Emails are compared without case, as people type them.
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with a phone. ``uuid`` is their public id everywhere."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Null for Firebase accounts (e.g. phone sign-in) that have no verified email.
+    email = models.EmailField(unique=True, null=True, blank=True)
+    display_name = models.CharField(max_length=64)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    daily_goal = models.PositiveIntegerField(
+        default=DEFAULT_DAILY_GOAL,
+        validators=[MinValueValidator(DAILY_GOAL_MIN), MaxValueValidator(DAILY_GOAL_MAX)],
+    )
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC)
+    firebase_uid = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} <{self.email or self.uuid}>"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)

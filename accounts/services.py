@@ -1,0 +1,176 @@
+"""Everything that changes an account: sign-up, sign-in, profile, deletion."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from firebase_admin import auth as firebase_auth
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken, TokenError
+
+from pedometer_site.errors import ConflictError, DomainError, ServiceUnavailableError
+from pedometer_site.firebase import firebase_app
+
+from .models import DEFAULT_DAILY_GOAL, User
+
+logger = logging.getLogger(__name__)
+
+PROFILE_FIELDS = ("display_name", "timezone", "daily_goal", "visibility")
+
+
+class AuthenticationError(DomainError):
+    status_code = 401
+    code = "authentication_failed"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+
+def tokens_for(user: User) -> TokenPair:
+    refresh = RefreshToken.for_user(user)
+    return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
+
+
+def _check_password(password: str, user: User, field: str = "password") -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("Choose a stronger password.", fields={field: list(exc.messages)}) from exc
+
+
+def user_create(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    timezone: str = "UTC",
+    daily_goal: int = DEFAULT_DAILY_GOAL,
+) -> User:
+    email = User.objects.normalize_email(email)
+    candidate = User(email=email, display_name=display_name, timezone=timezone, daily_goal=daily_goal)
+    _check_password(password, candidate)
+    taken = ConflictError("An account with this email already exists.", fields={"email": ["Already registered."]})
+    if User.objects.filter(email__iexact=email).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email, password, display_name=display_name, timezone=timezone, daily_goal=daily_goal
+            )
+    except IntegrityError as exc:  # lost a race with an identical sign-up
+        raise taken from exc
+
+
+def user_login(*, email: str, password: str) -> User:
+    user = authenticate(username=email, password=password)
+    if user is None:
+        raise AuthenticationError("Email or password is wrong.")
+    return user
+
+
+def user_update(*, user: User, **changes: object) -> User:
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise DomainError("These fields cannot be changed.", fields={name: ["Read-only."] for name in unknown})
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password", "email"])
+    user.save(update_fields=list(changes))
+    return user
+
+
+def password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
+    """Sets the new password, signs out every other session, and returns fresh tokens."""
+    if not user.check_password(old_password):
+        raise DomainError("The current password is wrong.", fields={"old_password": ["Wrong password."]})
+    _check_password(new_password, user, field="new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _blacklist_all_refresh_tokens(user)
+    return tokens_for(user)
+
+
+def refresh_rotate(*, refresh: str) -> TokenPair:
+    """Trades a refresh token for a new pair; the old one is spent for good."""
+    try:
+        token = RefreshToken(refresh)  # checks signature, expiry and the blacklist
+    except TokenError as exc:
+        raise AuthenticationError("This refresh token is invalid or already used.") from exc
+    user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None:
+        raise AuthenticationError("This account no longer exists.")
+    _, spent_now = token.blacklist()
+    if not spent_now:  # a concurrent refresh spent it first
+        raise AuthenticationError("This refresh token is invalid or already used.")
+    return tokens_for(user)
+
+
+def refresh_revoke(*, refresh: str) -> None:
+    """Logs out one session: that refresh token stops working."""
+    try:
+        RefreshToken(refresh).blacklist()
+    except TokenError as exc:
+        raise AuthenticationError("This refresh token is invalid or already used.") from exc
+
+
+def _blacklist_all_refresh_tokens(user: User) -> None:
+    live = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
+
+
+def user_delete(*, user: User) -> None:
+    """Removes the account and every row that belongs to it.
+
+    Most rows go by cascade; tokens are kept by simplejwt with SET_NULL, so
+    they are deleted here explicitly.
+    """
+    with transaction.atomic():
+        OutstandingToken.objects.filter(user=user).delete()
+        user.delete()
+
+
+def firebase_sign_in(*, id_token: str) -> tuple[User, bool]:
+    """Finds or creates the user behind a Firebase ID token: (user, created)."""
+    app = firebase_app()
+    if app is None:
+        raise ServiceUnavailableError("Firebase sign-in is not configured on this server.")
+    try:
+        claims = firebase_auth.verify_id_token(id_token, app=app)
+    except firebase_auth.ExpiredIdTokenError as exc:
+        raise AuthenticationError("The Firebase ID token has expired; get a fresh one.") from exc
+    except firebase_auth.CertificateFetchError as exc:
+        logger.warning("firebase certificate fetch failed: %s", exc)
+        raise ServiceUnavailableError("Cannot reach Firebase to check the token; try again shortly.") from exc
+    except (firebase_auth.InvalidIdTokenError, ValueError) as exc:
+        raise AuthenticationError("The Firebase ID token is not valid.") from exc
+
+    uid = claims["uid"]
+    verified_email = claims.get("email") if claims.get("email_verified") else None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(firebase_uid=uid).first()
+        if user is not None:
+            return user, False
+        if verified_email:
+            # The same person signed up with a password before: link, don't duplicate.
+            user = User.objects.select_for_update().filter(email__iexact=verified_email).first()
+            if user is not None:
+                user.firebase_uid = uid
+                user.save(update_fields=["firebase_uid"])
+                return user, False
+        name = (claims.get("name") or (verified_email or "").split("@")[0] or "Walker")[:64]
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(verified_email, None, display_name=name, firebase_uid=uid)
+        except IntegrityError:  # two first sign-ins raced; the other one created it
+            return User.objects.get(firebase_uid=uid), False
+    return user, True

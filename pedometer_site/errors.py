@@ -1,0 +1,139 @@
+"""The one error shape every API response uses, and the domain exceptions.
+
+    {"error": {"code": "validation_error", "message": "...", "fields": {...}}}
+
+Services raise ``DomainError`` subclasses; DRF raises its own exceptions; both
+end up in ``api_exception_handler`` and leave as that shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the product was broken; the message is safe to show."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+
+class NotFoundError(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+
+
+class ConflictError(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+
+
+class ServiceUnavailableError(DomainError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "service_unavailable"
+
+
+# DRF's own codes are kept where they are clear; these say more.
+_DRF_CODES = {
+    exceptions.ValidationError: "validation_error",
+    exceptions.ParseError: "malformed_request",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    error.update(extra)
+    return {"error": error}
+
+
+def _flatten_fields(detail: Any) -> dict[str, Any]:
+    """DRF nests errors as lists and dicts of ErrorDetail; keep the nesting,
+    turn every leaf into a plain string."""
+    if isinstance(detail, dict):
+        return {str(key): _flatten_fields(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten_fields(item) for item in detail]  # type: ignore[return-value]
+    return str(detail)  # type: ignore[return-value]
+
+
+def _validation_message(fields: dict[str, Any]) -> str:
+    if set(fields) == {"non_field_errors"}:
+        first = fields["non_field_errors"]
+        return first[0] if isinstance(first, list) and first else "Invalid input."
+    names = ", ".join(sorted(fields))
+    return f"Invalid input in: {names}."
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        body = error_body(exc.code, exc.message, exc.fields)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django log it and answer 500
+
+    code = next(
+        (name for cls, name in _DRF_CODES.items() if isinstance(exc, cls)),
+        getattr(exc, "default_code", "error"),
+    )
+    detail = getattr(exc, "detail", None)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten_fields(detail if isinstance(detail, dict) else {"non_field_errors": detail})
+        message = _validation_message(fields)
+    else:
+        fields = None
+        if isinstance(detail, dict):
+            # simplejwt puts a dict here: {"detail": ..., "code": ..., "messages": [...]}
+            message = str(detail.get("detail", "Request failed."))
+            code = str(detail.get("code", code))
+        else:
+            message = str(detail) if detail else "Request failed."
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            extra["retry_after"] = max(1, int(exc.wait + 0.999))
+            response["Retry-After"] = str(extra["retry_after"])
+    response.data = error_body(code, message, fields, **extra)
+    return response
+
+
+def json_error_view(status_code: int, code: str, message: str):
+    def view(request, exception=None):
+        return JsonResponse(error_body(code, message), status=status_code)
+
+    return view
+
+
+handler404_json = json_error_view(404, "not_found", "Not found.")
+handler500_json = json_error_view(500, "server_error", "Something went wrong on our side.")

@@ -1,0 +1,28 @@
+"""The one place that builds the firebase-admin app, lazily, from settings."""
+
+from __future__ import annotations
+
+import contextlib
+
+import firebase_admin
+from django.conf import settings
+from firebase_admin import credentials
+
+APP_NAME = "pedometer"
+
+
+def firebase_app() -> firebase_admin.App | None:
+    """The configured app, or None when FIREBASE_CREDENTIALS is unset."""
+    if not settings.FIREBASE_CREDENTIALS:
+        return None
+    try:
+        return firebase_admin.get_app(APP_NAME)
+    except ValueError:
+        cert = credentials.Certificate(settings.FIREBASE_CREDENTIALS)
+        return firebase_admin.initialize_app(cert, name=APP_NAME)
+
+
+def reset_firebase_app() -> None:
+    """Forget the app (and its cached Google certificates); the next call rebuilds it."""
+    with contextlib.suppress(ValueError):
+        firebase_admin.delete_app(firebase_admin.get_app(APP_NAME))

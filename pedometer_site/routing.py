@@ -1,0 +1,3 @@
+"""Every WebSocket route, gathered from the apps that own them."""
+
+websocket_urlpatterns: list = []

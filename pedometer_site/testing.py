@@ -1,0 +1,27 @@
+"""Small builders for tests: users, signed-in clients."""
+
+from __future__ import annotations
+
+import itertools
+
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.services import tokens_for
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test accounts only
+_sequence = itertools.count(1)
+
+
+def make_user(**fields) -> User:
+    n = next(_sequence)
+    fields.setdefault("email", f"walker{n}@example.com")
+    fields.setdefault("display_name", f"Walker {n}")
+    password = fields.pop("password", PASSWORD)
+    return User.objects.create_user(password=password, **fields)
+
+
+def client_for(user: User) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user).access}")
+    return client

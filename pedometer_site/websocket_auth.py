@@ -1,0 +1,55 @@
+"""Who is on the other end of a socket: a phone's access token, or the
+browser's session.
+
+Phones pass the access token as ``?token=<access>``, or as a second
+``Sec-WebSocket-Protocol`` value (``bearer, <access>``) where the client
+cannot set a query. A bad or expired token leaves the scope anonymous;
+consumers close anonymous sockets with code 4401 before sending anything.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+def _token_from_scope(scope: dict) -> str | None:
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    if query.get("token"):
+        return query["token"][0]
+    for name, value in scope.get("headers", []):
+        if name == b"sec-websocket-protocol":
+            protocols = [item.strip() for item in value.decode("latin-1").split(",")]
+            if len(protocols) == 2 and protocols[0].lower() == "bearer":
+                return protocols[1]
+    return None
+
+
+@database_sync_to_async
+def _user_for_token(raw: str):
+    authentication = JWTAuthentication()
+    try:
+        return authentication.get_user(authentication.get_validated_token(raw.encode()))
+    except (InvalidToken, TokenError, LookupError, ValueError):
+        return AnonymousUser()
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    async def __call__(self, scope, receive, send):
+        token = _token_from_scope(scope)
+        if token is not None:
+            scope = dict(scope, user=await _user_for_token(token), auth_via="token")
+        return await super().__call__(scope, receive, send)
+
+
+def TokenAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' own stacks
+    # Session first, then the token (when present) wins.
+    return AuthMiddlewareStack(TokenAuthMiddleware(inner))
