@@ -75,3 +75,55 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Platform(models.TextChoices):
+    IOS = "ios", "iOS"
+    ANDROID = "android", "Android"
+    WEB = "web", "Web"
+
+
+class Device(models.Model):
+    """A phone (or browser) that can receive pushes: one FCM registration token."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
+    # FCM tokens run to about 160 characters; 255 keeps the unique index within MySQL's limit.
+    token = models.CharField(max_length=255, unique=True)
+    platform = models.CharField(max_length=8, choices=Platform.choices)
+    app_version = models.CharField(max_length=32, blank=True)
+    locale = models.CharField(max_length=16, default="en", help_text="BCP 47, e.g. en-US or ko-KR.")
+    is_active = models.BooleanField(default=True)
+    deactivated_reason = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=now)
+    last_seen_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.platform} device of {self.user_id}"
+
+
+class FriendshipStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+
+
+class Friendship(models.Model):
+    """One row per pair: a request from ``from_user`` that ``to_user`` may accept."""
+
+    from_user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="friendships_sent")
+    to_user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="friendships_received")
+    status = models.CharField(max_length=8, choices=FriendshipStatus.choices, default=FriendshipStatus.PENDING)
+    created_at = models.DateTimeField(default=now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_user", "to_user"], name="friendship_once_per_direction"),
+            models.CheckConstraint(condition=~models.Q(from_user=models.F("to_user")), name="friendship_not_self"),
+        ]
+        indexes = [models.Index(fields=["to_user", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_user_id} -> {self.to_user_id} ({self.status})"
