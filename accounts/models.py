@@ -84,8 +84,13 @@ class Platform(models.TextChoices):
 
 
 class Device(models.Model):
-    """A phone (or browser) that can receive pushes: one FCM registration token."""
+    """A phone (or browser) that can receive pushes: one FCM registration token.
 
+    ``uuid`` is its public id in the API; a token that moves to another account
+    gets a fresh one, so the previous owner's id no longer names it.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
     # FCM tokens run to about 160 characters; 255 keeps the unique index within MySQL's limit.
     token = models.CharField(max_length=255, unique=True)
