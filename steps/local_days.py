@@ -1,0 +1,39 @@
+"""Day boundaries, in one place. A user's day is their local calendar day in
+their IANA time zone; weeks are ISO weeks (Monday first)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from accounts.models import User
+
+
+def local_today(user: User, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(user.timezone)).date()
+
+
+def local_day_of(user: User, instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(user.timezone)).date()
+
+
+def is_local_hour_start(user: User, instant: datetime) -> bool:
+    """True when ``instant`` falls exactly on the hour on the user's wall clock
+    (zones with half-hour offsets, like Asia/Kolkata, have their own hours)."""
+    local = instant.astimezone(ZoneInfo(user.timezone))
+    return local.minute == 0 and local.second == 0 and local.microsecond == 0
+
+
+def week_bounds(day: date) -> tuple[date, date]:
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def month_bounds(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    next_first = (first + timedelta(days=32)).replace(day=1)
+    return first, next_first - timedelta(days=1)
+
+
+def rolling7_bounds(day: date) -> tuple[date, date]:
+    return day - timedelta(days=6), day
