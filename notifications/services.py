@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from accounts.devices_selectors import active_devices_of
 from accounts.devices_services import device_deactivate
 from accounts.models import Device, User
+from steps.local_days import local_today
 
 from . import fcm
 from .models import Kind, Notification, Status
@@ -63,7 +64,7 @@ def queue_goal_notification(*, user: User, day: date, steps: int, now: datetime)
     """
     if steps < user.daily_goal:
         return
-    today = now.astimezone(user.zone).date()
+    today = local_today(user, now)
     if day not in (today, today - timedelta(days=1)):
         return
     # get_or_create inserts inside a savepoint and reads the winner's row on IntegrityError.

@@ -155,6 +155,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up in a fraction of a second when the broker is down, instead
+# of kombu's default of retrying for seconds inside the request that queued the
+# task; the notification sweep re-queues what could not be queued. (Workers'
+# own reconnects pass their own limits and are unaffected.)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 # --- Firebase --------------------------------------------------------------
 
