@@ -111,7 +111,9 @@ def deliver_notification(*, notification_id: int, now: datetime) -> DeliveryRepo
     lease = _claim(notification_id=notification_id, now=now)
     if lease is None:
         return DeliveryReport(claimed=False)
-    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if notification is None:  # the account was deleted just now
+        return DeliveryReport(claimed=False)
     message_ids = dict(notification.message_ids)
     owed = [device for device in active_devices_of(user=notification.user) if str(device.uuid) not in message_ids]
 
