@@ -21,7 +21,7 @@ run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PO
 	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off
 
 test: venv services lint  ## The whole suite, on MariaDB and Redis
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -179,6 +179,9 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "uuid",
     "USER_ID_CLAIM": "user_id",
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Tokens carry a digest of the password hash: a password change ends every
+    # access token at once, not when it expires.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 REST_FRAMEWORK = {
@@ -186,7 +189,7 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pedometer_site.parsers.JSONBodyParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "pedometer_site.errors.api_exception_handler",
@@ -196,7 +199,9 @@ REST_FRAMEWORK = {
         "register_ip": os.environ.get("THROTTLE_REGISTER_IP", "10/hour"),
     },
     # How many proxies stand in front (for the client IP that throttles key on).
-    "NUM_PROXIES": envint("NUM_PROXIES", 0) or None,
+    # 0, not None: with None DRF trusts any X-Forwarded-For a client sends, so
+    # a forged header would dodge the per-IP throttles.
+    "NUM_PROXIES": envint("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
