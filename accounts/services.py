@@ -153,7 +153,11 @@ def _active(user: User) -> User:
 
 def firebase_sign_in(*, id_token: str) -> tuple[User, bool]:
     """Finds or creates the user behind a Firebase ID token: (user, created)."""
-    app = firebase_app()
+    try:
+        app = firebase_app()
+    except (OSError, ValueError) as exc:  # a missing or malformed service-account file
+        logger.error("FIREBASE_CREDENTIALS is unusable: %s", exc)
+        raise ServiceUnavailableError("Firebase sign-in is misconfigured on this server.") from exc
     if app is None:
         raise ServiceUnavailableError("Firebase sign-in is not configured on this server.")
     try:

@@ -216,3 +216,19 @@ def test_firebase_not_configured_is_503(api, settings):
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("contents", [None, "{not json", '{"type": "service_account"}'])
+def test_a_broken_credentials_file_is_503_not_a_crash(api, settings, tmp_path, contents):
+    path = tmp_path / "service-account.json"
+    if contents is not None:
+        path.write_text(contents)
+    settings.FIREBASE_CREDENTIALS = str(path)
+    reset_firebase_app()
+
+    response = sign_in_with(api, FirebaseProject().id_token(uid="fb-ada"))
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    reset_firebase_app()
