@@ -27,7 +27,7 @@ class Command(BaseCommand):
     help = "Load demo users (and their steps and friends, where those apps provide them). Idempotent."
 
     def handle(self, *args, **options) -> None:
-        rng = random.Random(2026)  # the same demo every time
+        rng = random.Random(2026)  # noqa: S311 - the same demo every time; nothing secret
         with transaction.atomic():
             users = self._users(rng)
             self._staff()
