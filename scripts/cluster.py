@@ -538,13 +538,11 @@ class Cluster:
             504: self._error_file(504, "Gateway Timeout", "service_unavailable", "Please retry shortly."),
         }
         # Checked every 500 ms, out after 2 failed checks; a refused connection
-        # marks the node down at once (observe layer4), and its sockets are cut
-        # so clients reconnect through the remaining nodes.
-        default_server = " ".join(
-            [
-                "inter 500ms fastinter 250ms downinter 1s fall 2 rise 2",
-                "observe layer4 error-limit 1 on-error mark-down on-marked-down shutdown-sessions",
-            ]
+        # marks the node down at once (observe layer4). Open sockets are left
+        # alone: a dead node's close by themselves, and a database outage that
+        # fails every check should not also cut every live socket.
+        default_server = (
+            "inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down"
         )
         servers = "\n".join(
             f"    server node{n} 127.0.0.1:{port} check" for n, port in enumerate(self.ports.nodes, start=1)

@@ -6,6 +6,7 @@ steady traffic leaves the pool without a single failed request.
 Slow for a test (about 30 s): deselect with ``-m "not cluster"``."""
 
 import shutil
+import socket
 import threading
 import time
 
@@ -16,13 +17,24 @@ from scripts.cluster import ROOT, Cluster, Ports, wait_for
 
 pytestmark = pytest.mark.cluster
 
-# Apart from `make cluster`'s ports and folder, so both can exist at once.
-TEST_PORTS = Ports(lb=8320, nodes=(8321, 8322, 8323), stats=8324, primary=3320, replica=3321, redis=6391)
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    cluster = Cluster(base_dir=ROOT / "var" / "cluster-test", ports=TEST_PORTS, collectstatic=False, quiet=True)
+    # Apart from `make cluster`'s folder and ports, so both can run at once.
+    lb, n1, n2, n3, stats, primary, replica, redis = free_ports(8)
+    ports = Ports(lb=lb, nodes=(n1, n2, n3), stats=stats, primary=primary, replica=replica, redis=redis)
+    cluster = Cluster(base_dir=ROOT / "var" / "cluster-test", ports=ports, collectstatic=False, quiet=True)
     cluster.down()  # anything a killed earlier run left behind
     shutil.rmtree(cluster.base_dir, ignore_errors=True)
     try:
