@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm
 
+from pedometer_site.replica import ReplicaChangelistMixin
+
 from .models import User
 
 
@@ -14,7 +16,7 @@ class UserCreationByEmailForm(UserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ReplicaChangelistMixin, BaseUserAdmin):
     add_form = UserCreationByEmailForm
     list_display = ("email", "display_name", "uuid", "timezone", "daily_goal", "visibility", "is_active", "is_staff")
     list_filter = ("is_staff", "is_active", "visibility", "timezone", "date_joined")
