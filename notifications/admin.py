@@ -3,12 +3,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from pedometer_site.replica import ReplicaChangelistMixin
+
 from . import services
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReplicaChangelistMixin, admin.ModelAdmin):
     list_display = ("user", "day", "kind", "status", "attempts", "steps", "goal", "created_at", "sent_at")
     list_filter = ("status", "kind", "day")
     list_select_related = ("user",)

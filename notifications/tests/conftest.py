@@ -1,35 +1,18 @@
-import json
-
 import pytest
 import responses
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pedometer_site.celery import app as celery_app
 from pedometer_site.firebase import reset_firebase_app
+from pedometer_site.testing import FirebaseProject
 
 from . import fake_fcm
 
 
 @pytest.fixture(scope="session")
-def service_account_file(tmp_path_factory):
+def service_account_file(tmp_path_factory) -> str:
     """A Firebase service-account JSON file with a key made here, not Google's."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    account = {
-        "type": "service_account",
-        "project_id": fake_fcm.PROJECT_ID,
-        "private_key_id": "test-key-1",
-        "private_key": pem,
-        "client_email": f"pushes@{fake_fcm.PROJECT_ID}.iam.gserviceaccount.com",
-        "client_id": "1",
-        "token_uri": fake_fcm.TOKEN_URL,
-    }
-    path = tmp_path_factory.mktemp("firebase") / "service-account.json"
-    path.write_text(json.dumps(account))
-    return str(path)
+    project = FirebaseProject(project_id=fake_fcm.PROJECT_ID)
+    return str(project.write_credentials(tmp_path_factory.mktemp("firebase")))
 
 
 @pytest.fixture
