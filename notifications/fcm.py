@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from firebase_admin import exceptions, messaging
 
+from pedometer_site import metrics
 from pedometer_site.firebase import firebase_app
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,11 @@ def send_pushes(pushes: Sequence[Push]) -> list[PushResult]:
             # The whole call failed (e.g. Google's token endpoint is down): every push is owed still.
             logger.warning("FCM send_each failed: %s", exc)
             results.extend(PushResult(Outcome.RETRY, error=_describe(exc)) for _ in chunk)
+            metrics.NOTIFICATIONS_FAILED.inc(len(chunk))
             continue
         results.extend(_result(response) for response in batch.responses)
+        metrics.NOTIFICATIONS_SENT.inc(batch.success_count)
+        metrics.NOTIFICATIONS_FAILED.inc(batch.failure_count)
     return results
 
 

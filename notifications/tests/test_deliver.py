@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from accounts.models import Device
 from notifications import services
@@ -210,3 +211,17 @@ def test_a_user_without_devices_is_skipped(fcm):
 
     assert report.status == Status.SKIPPED
     assert fcm.calls == []
+
+
+def test_sent_and_failed_pushes_are_counted_for_the_alerts(fcm):
+    notification = owed_push(now=NOW)
+    add_device(notification.user, now=NOW, token="phone")
+    add_device(notification.user, now=NOW, token="uninstalled")
+    fcm.fail("uninstalled", fake_fcm.UNREGISTERED)
+    sent_before = REGISTRY.get_sample_value("pedometer_notifications_sent_total") or 0
+    failed_before = REGISTRY.get_sample_value("pedometer_notifications_failed_total") or 0
+
+    deliver_notification(notification_id=notification.pk, now=NOW)
+
+    assert REGISTRY.get_sample_value("pedometer_notifications_sent_total") == sent_before + 1
+    assert REGISTRY.get_sample_value("pedometer_notifications_failed_total") == failed_before + 1
