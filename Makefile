@@ -18,12 +18,12 @@ services:
 run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PORT)
 	DEBUG=true $(PY) manage.py migrate --no-input -v0
 	DEBUG=true $(PY) manage.py seed_demo
-	@# granian: measured fastest here (README, "ASGI server"); asginl = ASGI without lifespan, which Channels refuses
-	DEBUG=true $(VENV)/bin/granian --interface asginl --host 127.0.0.1 --port $(PORT) --access-log \
-		pedometer_site.asgi:application
+	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
+	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off
 
 test: venv services lint  ## The whole suite, on MariaDB and Redis
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
+		PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 cluster: venv  ## HAProxy + 3 app nodes + MariaDB primary/replica + Redis + worker, on loopback

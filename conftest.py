@@ -10,8 +10,6 @@ from rest_framework.test import APIClient
 def _plain_http_and_fresh_cache(settings):
     # Production settings redirect http to https; the test client speaks http.
     settings.SECURE_SSL_REDIRECT = False
-    # A deliberately slow hasher costs ~0.3 s a password; tests check behaviour, not cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Throttle counters live in the cache (Redis under `make test`): start clean.
     cache.clear()
     yield

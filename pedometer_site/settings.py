@@ -211,6 +211,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# `make test` sets a fast hasher here (in the environment, so the server
+# processes tests start agree with the test process); production keeps Django's.
+if os.environ.get("PASSWORD_HASHERS"):
+    PASSWORD_HASHERS = envlist("PASSWORD_HASHERS", "")
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=envint("ACCESS_TOKEN_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=envint("REFRESH_TOKEN_DAYS", 30)),
