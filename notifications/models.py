@@ -45,7 +45,10 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "day", "kind"], name="notification_once_per_user_day_kind"),
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+            models.Index(fields=["created_at"], name="notification_created"),  # the admin's newest-first list
+        ]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
