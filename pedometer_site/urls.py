@@ -8,6 +8,7 @@ from . import errors, health
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("steps/", include("steps.urls")),
 ]
 
 urlpatterns = [

@@ -68,6 +68,11 @@ class StepsValidationError(DomainError):
     code = "validation_error"
 
 
+class StaffOnlyError(DomainError):
+    status_code = 403
+    code = "permission_denied"
+
+
 class _Errors:
     """Collects every problem in a sync, keyed the way the client sent it."""
 
@@ -99,14 +104,21 @@ def _check_day(errors: _Errors, collection: str, index: int, field: str, day: da
         errors.item(collection, index, field, f"Is more than {max_age} days ago; older days cannot be synced.")
 
 
+def check_sync_size(item_count: int) -> None:
+    """Callers may check this before parsing a large body item by item."""
+    if item_count > MAX_ITEMS_PER_SYNC:
+        raise StepsValidationError(
+            "Nothing was stored: too many items.",
+            fields={"non_field_errors": [f"At most {MAX_ITEMS_PER_SYNC} days and hours in one sync."]},
+        )
+
+
 def validate_sync(
     *, user: User, days: list[DaySample], hours: list[HourSample], source: str, now: datetime, max_age_days: int | None
 ) -> None:
     """Every rule a sync must meet, checked before anything is written."""
+    check_sync_size(len(days) + len(hours))
     errors = _Errors()
-    if len(days) + len(hours) > MAX_ITEMS_PER_SYNC:
-        errors.whole("non_field_errors", f"At most {MAX_ITEMS_PER_SYNC} days and hours in one sync.")
-        errors.raise_if_any()
     if not source or len(source) > 64:
         errors.whole("source", "Must be 1 to 64 characters.")
     today = local_today(user, now)
@@ -249,6 +261,9 @@ def _write_days(user: User, source: str, touched: list[date], samples: dict[date
         sample = samples.get(day)
         old = (row.steps, row.distance_m, row.floors) if row else (0, None, None)
         steps = max(old[0], sample.steps if sample else 0, hour_sums.get(day) or 0)
+        if row is not None and row.ceiling is not None:
+            # A staff correction stands: the phone re-sending the old count must not undo it.
+            steps = min(steps, max(row.ceiling, old[0]))
         distance_m = _max_or_none(old[1], sample.distance_m if sample else None)
         floors = _max_or_none(old[2], sample.floors if sample else None)
         if row is not None and (steps, distance_m, floors) == old:
@@ -317,7 +332,7 @@ def correct_daily_steps(
 ) -> DayChange:
     """A staff correction: the only write that may lower a count. Audited."""
     if not staff.is_staff:
-        raise DomainError("Only staff can correct step counts.")
+        raise StaffOnlyError("Only staff can correct step counts.")
     if not reason.strip():
         raise StepsValidationError("Say why the count is corrected.", fields={"reason": ["This field is required."]})
     if not 0 <= steps <= MAX_DAILY_STEPS:
@@ -336,6 +351,7 @@ def correct_daily_steps(
             created_at=now,
         )
         row.steps = steps
+        row.ceiling = steps
         hours = HourlySteps.objects.filter(user=user, day=day, source=source)
         if steps < (hours.aggregate(total=Sum("steps"))["total"] or 0):
             # A day never counts less than its hours: hours above the corrected total go with it.
@@ -343,8 +359,17 @@ def correct_daily_steps(
         row.flagged = False
         row.reviewed_at, row.reviewed_by = now, staff
         row.updated_at = now
-        row.save(update_fields=["steps", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
+        row.save(update_fields=["steps", "ceiling", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
         (change,) = _write_totals(user, [day], now)
         if change.changed:
             transaction.on_commit(lambda: index_day_totals(user=user, changes=[change]))
     return change
+
+
+def review_flagged_days(*, staff: User, ids: Iterable[int], now: datetime) -> int:
+    """Staff looked at unusual days and let them stand; returns how many were flagged."""
+    if not staff.is_staff:
+        raise StaffOnlyError("Only staff can review step counts.")
+    return DailySteps.objects.filter(pk__in=list(ids), flagged=True).update(
+        flagged=False, reviewed_at=now, reviewed_by=staff, updated_at=now
+    )
