@@ -137,8 +137,15 @@ class DaysResponse(serializers.Serializer):
         }
 
 
+class WallClockDateTimeField(serializers.DateTimeField):
+    """Renders an aware datetime with its own offset (DRF would convert it to UTC)."""
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
 class HourStepsSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(help_text="Start of the hour, in your time zone's offset.")
+    start = WallClockDateTimeField(help_text="Start of the hour, with your time zone's offset.")
     steps = serializers.IntegerField(help_text="The maximum over your devices.")
 
 
