@@ -244,7 +244,12 @@ class SyncView(APIView):
             source=parsed["source"],
             now=timezone.now(),
         )
-        return Response({"days": SyncedDaySerializer(changes, many=True).data})
+        # Built by hand rather than through SyncedDaySerializer (which documents it): this is the hot path.
+        days = [
+            {"date": c.day.isoformat(), "steps": c.new_total, "goal": c.goal, "goal_reached": c.goal_reached}
+            for c in changes
+        ]
+        return Response({"days": days})
 
 
 class DaysView(APIView):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max, Model, Sum
+from django.db.models import FilteredRelation, Max, Model, Q, Sum
 
 from accounts.models import User
 from notifications.services import queue_goal_notification
@@ -191,19 +191,39 @@ def record_steps(
     if not day_samples and not hour_samples:
         return []
 
+    hour_days = {local_day_of(user, start) for start in hour_samples}
+    touched = sorted(set(day_samples) | hour_days)
     with transaction.atomic():
-        # One person's syncs take turns (their phones race each other); different
-        # people never wait on each other. Holding this lock makes read-then-write safe.
-        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
-        hour_days = _write_hours(user, source, hour_samples, now)
-        touched = sorted(set(day_samples) | hour_days)
-        _write_days(user, source, touched, day_samples, now)
-        changes = _write_totals(user, touched, now)
+        totals = _lock_user_and_read_totals(user, touched)
+        _write_hours(user, source, hour_samples, now)
+        device_days = _write_days(user, source, touched, day_samples, hour_days, now)
+        changes = _raise_totals(user, device_days, totals, now)
         _queue_goal_notifications(user, changes, now)
         changed = [change for change in changes if change.changed]
         if changed:
             transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
     return changes
+
+
+def _lock_user_and_read_totals(user: User, days: list[date]) -> dict[date, DayTotal]:
+    """Takes the user's row lock and, in the same round trip, reads their
+    stored totals for ``days``.
+
+    One person's syncs take turns (their phones race each other); different
+    people never wait on each other. Holding this lock makes read-then-write
+    safe. (A sync is mostly round trips to the database: this saves one.)
+    """
+    rows = (
+        User.objects.select_for_update()
+        .filter(pk=user.pk)
+        .annotate(total=FilteredRelation("day_totals", condition=Q(day_totals__day__in=days)))
+        .values_list("total__day", "total__steps", "total__reached_at")
+    )
+    return {
+        day: DayTotal(user=user, day=day, steps=steps, reached_at=reached_at)
+        for day, steps, reached_at in rows
+        if day is not None
+    }
 
 
 def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
@@ -213,9 +233,9 @@ def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], 
     model.objects.bulk_create(rows, update_conflicts=True, unique_fields=target, update_fields=update_fields)
 
 
-def _write_hours(user: User, source: str, samples: dict[datetime, int], now: datetime) -> set[date]:
+def _write_hours(user: User, source: str, samples: dict[datetime, int], now: datetime) -> None:
     if not samples:
-        return set()
+        return
     stored = {
         row.hour_start: row
         for row in HourlySteps.objects.filter(user=user, source=source, hour_start__in=list(samples))
@@ -244,17 +264,25 @@ def _write_hours(user: User, source: str, samples: dict[datetime, int], now: dat
             unique_fields=["user", "hour_start", "source"],
             update_fields=["steps", "flagged", "updated_at"],
         )
-    return {local_day_of(user, start) for start in samples}
 
 
-def _write_days(user: User, source: str, touched: list[date], samples: dict[date, DaySample], now: datetime) -> None:
-    hour_sums = dict(
-        HourlySteps.objects.filter(user=user, source=source, day__in=touched)
-        .values("day")
-        .annotate(total=Sum("steps"))
-        .values_list("day", "total")
+def _write_days(
+    user: User, source: str, touched: list[date], samples: dict[date, DaySample], hour_days: set[date], now: datetime
+) -> dict[date, int]:
+    """Raises this device's day rows; returns each touched day's count for the device."""
+    # Days whose hours did not change already hold at least their hours' sum: only new hours can lift a day.
+    hour_sums = (
+        dict(
+            HourlySteps.objects.filter(user=user, source=source, day__in=sorted(hour_days))
+            .values("day")
+            .annotate(total=Sum("steps"))
+            .values_list("day", "total")
+        )
+        if hour_days
+        else {}
     )
     stored = {row.day: row for row in DailySteps.objects.filter(user=user, source=source, day__in=touched)}
+    device_days: dict[date, int] = {}
     rows = []
     for day in touched:
         row = stored.get(day)
@@ -264,6 +292,7 @@ def _write_days(user: User, source: str, touched: list[date], samples: dict[date
         if row is not None and row.ceiling is not None:
             # A staff correction stands: the phone re-sending the old count must not undo it.
             steps = min(steps, max(row.ceiling, old[0]))
+        device_days[day] = steps
         distance_m = _max_or_none(old[1], sample.distance_m if sample else None)
         floors = _max_or_none(old[2], sample.floors if sample else None)
         if row is not None and (steps, distance_m, floors) == old:
@@ -291,9 +320,35 @@ def _write_days(user: User, source: str, touched: list[date], samples: dict[date
             unique_fields=["user", "day", "source"],
             update_fields=["steps", "distance_m", "floors", "flagged", "reviewed_at", "reviewed_by", "updated_at"],
         )
+    return device_days
 
 
-def _write_totals(user: User, touched: list[date], now: datetime) -> list[DayChange]:
+def _raise_totals(
+    user: User, device_days: dict[date, int], stored: dict[date, DayTotal], now: datetime
+) -> list[DayChange]:
+    """The user's totals after one device's counts went up (or stayed).
+
+    A total is the maximum over devices and ``record_steps`` only ever raises
+    one device's counts, so the new total is the larger of the stored total
+    and that device's count: no need to read the other devices. (Corrections
+    may lower a count and recompute from every device: ``_recompute_totals``.)
+    """
+    changes, rows = [], []
+    for day, device_steps in sorted(device_days.items()):
+        row = stored.get(day)
+        old = row.steps if row else 0
+        if row is None or device_steps > old:
+            new, reached_at = max(old, device_steps), now
+            rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at))
+        else:
+            new, reached_at = old, row.reached_at
+        changes.append(DayChange(day=day, old_total=old, new_total=new, goal=user.daily_goal, reached_at=reached_at))
+    if rows:
+        _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at"])
+    return changes
+
+
+def _recompute_totals(user: User, touched: list[date], now: datetime) -> list[DayChange]:
     """Recomputes the user's total (max over sources) for the touched days."""
     maxima = dict(
         DailySteps.objects.filter(user=user, day__in=touched)
@@ -360,7 +415,7 @@ def correct_daily_steps(
         row.reviewed_at, row.reviewed_by = now, staff
         row.updated_at = now
         row.save(update_fields=["steps", "ceiling", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
-        (change,) = _write_totals(user, [day], now)
+        (change,) = _recompute_totals(user, [day], now)
         if change.changed:
             transaction.on_commit(lambda: index_day_totals(user=user, changes=[change]))
     return change
