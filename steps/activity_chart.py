@@ -34,6 +34,7 @@ class ActivityChart:
     users_points: str  # an SVG polyline's points
     max_steps: int
     max_users: int
+    max_steps_label: str
     first_day: str
     last_day: str
 
@@ -67,6 +68,7 @@ def activity_chart(days: Sequence[DailyActivity]) -> ActivityChart:
         users_points=" ".join(f"{bar.users_x},{bar.users_y}" for bar in bars),
         max_steps=max_steps,
         max_users=max_users,
+        max_steps_label=f"{max_steps:,}",
         first_day=days[0].day.isoformat() if days else "",
         last_day=days[-1].day.isoformat() if days else "",
     )

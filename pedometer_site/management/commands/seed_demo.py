@@ -95,7 +95,8 @@ class Command(BaseCommand):
         today_full = days[0].steps
         today_so_far = today_full * len(walking_hours) // 16
         per_hour = today_so_far // len(walking_hours) if walking_hours else 0
-        days[0] = DaySample(day=today, steps=today_so_far, distance_m=int(today_so_far * 0.76), floors=days[0].floors)
+        floors_so_far = (days[0].floors or 0) * len(walking_hours) // 16
+        days[0] = DaySample(day=today, steps=today_so_far, distance_m=int(today_so_far * 0.76), floors=floors_so_far)
         hours = [HourSample(start=start, steps=min(per_hour, 9_000)) for start in walking_hours]
         record_steps(user=user, days=days, hours=hours, source=DEMO_SOURCE, now=now, max_age_days=None)
 
