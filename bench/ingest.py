@@ -18,7 +18,7 @@ each run, so every request stores something new. Not a test: it prints figures.
 
 Environment: BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/pedometer_bench),
 BENCH_REDIS_URL (redis://127.0.0.1:6379/0), BENCH_PORT (8765), BENCH_USERS (2000),
-BENCH_CONNECTIONS (16), BENCH_SECONDS (8), BENCH_REPS (3). Needs `wrk` (Debian package).
+BENCH_CONNECTIONS (16), BENCH_SECONDS (6), BENCH_REPS (4). Needs `wrk` (Debian package).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 USERS = int(os.environ.get("BENCH_USERS", "2000"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
-REPS = int(os.environ.get("BENCH_REPS", "3"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
+REPS = int(os.environ.get("BENCH_REPS", "4"))
 
 SERVER_ENV = {
     "DATABASE_URL": DATABASE_URL,
@@ -189,19 +189,28 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(script: Path, seconds: int) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(script: Path, seconds: int, server_pid: int) -> dict:
+    cpu_before = cpu_seconds(server_pid)
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(script),
          f"http://127.0.0.1:{PORT}"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+    cpu = cpu_seconds(server_pid) - cpu_before
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))
     p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(r"Socket errors:.*", output)
     return {
-        "rps": rps, "p50": p50, "p99": p99,
+        "rps": rps, "p50": p50, "p99": p99, "cpu_ms": 1000 * cpu / max(requests, 1),
         "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(0) if errors else "",
     }  # fmt: skip
 
@@ -226,15 +235,20 @@ def main() -> None:
     try:
         check(tokens[0], "/api/v1/bench/bare-upsert", {"date": today, "steps": 1})
         check(tokens[0], "/api/v1/steps/sync", {"days": [{"date": today, "steps": 1}]})
-        run_wrk(scripts["one-day"], 2)  # warm-up: imports, connections, caches
+        run_wrk(scripts["one-day"], 2, server.pid)  # warm-up: imports, connections, caches
         for rep in range(1, REPS + 1):
-            for mode, script in scripts.items():
+            # Other work on the machine comes and goes: alternating the order
+            # (A B C, C B A, ...) keeps a drift from favouring one endpoint.
+            order = list(scripts) if rep % 2 else list(reversed(scripts))
+            for mode in order:
+                script = scripts[mode]
                 empty_step_tables()
-                result = run_wrk(script, SECONDS)
+                result = run_wrk(script, SECONDS, server.pid)
                 results[mode].append(result)
                 print(
                     f"rep {rep}  {mode:8} {result['rps']:8.1f} req/s  p50 {result['p50']:7.2f} ms  "
-                    f"p99 {result['p99']:7.2f} ms  non-2xx {result['non_2xx']} {result['socket_errors']}",
+                    f"p99 {result['p99']:7.2f} ms  server CPU {result['cpu_ms']:5.2f} ms/req  "
+                    f"non-2xx {result['non_2xx']} {result['socket_errors']}",
                     flush=True,
                 )
     finally:
@@ -243,13 +257,19 @@ def main() -> None:
     print("\nmedians")
     medians = {}
     for mode, runs in results.items():
-        medians[mode] = {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
+        medians[mode] = {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99", "cpu_ms")}
         m = medians[mode]
-        print(f"  {mode:8} {m['rps']:8.1f} req/s  p50 {m['p50']:7.2f} ms  p99 {m['p99']:7.2f} ms")
+        print(
+            f"  {mode:8} {m['rps']:8.1f} req/s  p50 {m['p50']:7.2f} ms  p99 {m['p99']:7.2f} ms  "
+            f"server CPU {m['cpu_ms']:5.2f} ms/req"
+        )
     ratios = [one["rps"] / bare["rps"] for one, bare in zip(results["one-day"], results["bare"], strict=True)]
     ratio = statistics.median(ratios)
     print(f"\none-day sync / bare upsert throughput: {ratio:.2f} (median of the reps' ratios; goal 0.70)")
     print(f"week sync / bare upsert throughput:    {medians['week']['rps'] / medians['bare']['rps']:.2f}")
+    # The server is one process: its CPU per request bounds its throughput, and is
+    # far steadier than requests/s on a shared machine.
+    print(f"bare / one-day server CPU per request:  {medians['bare']['cpu_ms'] / medians['one-day']['cpu_ms']:.2f}")
     print(f"({time.monotonic() - started:.0f}s)")
 
 
