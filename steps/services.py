@@ -206,10 +206,10 @@ def record_steps(
     return changes
 
 
-# The two reads below are written in SQL. They run on every sync, and the ORM
-# spent more CPU compiling them than the rest of a one-day sync does (measured
-# with bench/ingest.py: the server's CPU per request is what bounds its
-# throughput). Plain SQL that MySQL, MariaDB and SQLite all read alike.
+# The reads and upserts every sync runs are written in SQL: compiling them
+# through the ORM took more CPU than all the rest of a one-day sync, and the
+# server's CPU per request is what bounds its throughput (bench/ingest.py).
+# Plain SQL that MySQL, MariaDB and SQLite read alike; values are parameters.
 
 
 def _in_list(days: list[date]) -> tuple[str, list[str]]:
@@ -266,7 +266,7 @@ def _read_device_days(
 def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
     """One INSERT ... ON DUPLICATE KEY UPDATE (ON CONFLICT on SQLite) for many rows:
     the statement ``bulk_create(update_conflicts=True)`` writes, with Django's
-    own clause for each database, without its per-call work (see above)."""
+    own clause for each database, without its per-call work."""
     meta, ops = model._meta, connection.ops
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     conflict = ops.on_conflict_suffix_sql(
