@@ -25,3 +25,23 @@ def client_for(user: User) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user).access}")
     return client
+
+
+def websocket(
+    path: str, *, token: str | None = None, bearer: str | None = None, origin: str | None = "http://localhost"
+):
+    """A Channels test socket on the real ASGI application (origin check and
+    token middleware included). ``token`` goes in the query, ``bearer`` in
+    ``Sec-WebSocket-Protocol``, as a phone would send them."""
+    from channels.testing import WebsocketCommunicator
+
+    from pedometer_site.asgi import application
+
+    headers = [(b"origin", origin.encode())] if origin else []
+    subprotocols = None
+    if token is not None:
+        path += ("&" if "?" in path else "?") + f"token={token}"
+    if bearer is not None:
+        subprotocols = ["bearer", bearer]
+        headers.append((b"sec-websocket-protocol", f"bearer, {bearer}".encode()))
+    return WebsocketCommunicator(application, path, headers=headers, subprotocols=subprotocols)
