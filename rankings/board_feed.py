@@ -38,6 +38,8 @@ from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+import redis
+import redis.asyncio
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -84,6 +86,7 @@ def rows_message(event: dict) -> dict:
 class _RedisBoards:
     def __init__(self, url: str, prefix: str) -> None:
         self.url, self.prefix = url, prefix
+        self._sync_client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self._async_clients: dict[int, Any] = {}
 
     def _keys(self, period: str, key: str) -> list[str]:
@@ -92,10 +95,8 @@ class _RedisBoards:
         return [f"{self.prefix}:board-feed:dirty:{tag}", f"{self.prefix}:board-feed:gate:{tag}"]
 
     def mark(self, period: str, key: str, users: list[str]) -> None:
-        from django_redis import get_redis_connection
-
         dirty, _ = self._keys(period, key)
-        pipe = get_redis_connection("default").pipeline()
+        pipe = self._sync_client.pipeline()
         pipe.sadd(dirty, *users)
         pipe.pexpire(dirty, DIRTY_TTL_MS)
         pipe.execute()
@@ -105,9 +106,7 @@ class _RedisBoards:
         users = await client.eval(_CLAIM, 2, *self._keys(period, key), interval_ms)
         return [user.decode() if isinstance(user, bytes) else user for user in users]
 
-    def _client(self):
-        import redis.asyncio
-
+    def _client(self) -> redis.asyncio.Redis:
         # Asyncio clients belong to the loop they were made on.
         loop = id(asyncio.get_running_loop())
         if loop not in self._async_clients:
