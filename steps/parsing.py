@@ -105,7 +105,6 @@ def _unknown(problems: _Problems, path: tuple[str, ...], data: dict, known: set[
 
 
 def _day_sample(problems: _Problems, path: tuple[str, ...], data: dict) -> DaySample | None:
-    _unknown(problems, path, data, DAY_FIELDS)
     day = _day(problems, (*path, "date"), data.get("date"))
     steps = _integer(problems, (*path, "steps"), data.get("steps"), required=True)
     distance_m = _integer(problems, (*path, "distance_m"), data.get("distance_m"), required=False)
