@@ -139,7 +139,22 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # channels-redis waits for messages with 5 s blocking reads; redis-py 8
+                        # gives up on any read after 5 s by default, which closed every idle
+                        # socket with 1011. Longer than the block, short enough to notice a dead Redis.
+                        "socket_timeout": 10,
+                        "socket_connect_timeout": 2,
+                        # The pool refuses (rather than waits) past this; sockets subscribing
+                        # during a reconnect storm each hold one connection for a moment.
+                        "max_connections": 1000,
+                    }
+                ],
+                "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+            },
         }
     }
 else:

@@ -10,7 +10,6 @@ today, first as a snapshot, then as they change (on any server process).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from urllib.parse import parse_qs
@@ -88,14 +87,16 @@ class LiveConsumer(JsonSocketConsumer):
         visible, refused = await database_sync_to_async(users_visible_to)(viewer=self.user, public_ids=requested)
         groups = [user_group(user.uuid) for user in visible]
         try:
-            # Join before reading the snapshot, so a change between the two is not lost.
-            await asyncio.gather(*(self.channel_layer.group_add(group, self.channel_name) for group in groups))
+            # Join before reading the snapshot, so a change between the two is not lost. One
+            # at a time: a socket holds one Redis connection, not one per watched user.
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.joined.append(group)
         except Exception:  # the channel layer (Redis) is down: nothing live to offer
             logger.warning("live: could not subscribe a watcher", exc_info=True)
             await self.send_error("service_unavailable", "Live updates are unavailable; reconnect later.")
             await self.close_with(CLOSE_TRY_AGAIN_LATER)
             return
-        self.joined = groups
         await self.send_json({"type": "subscribed", "users": [str(user.uuid) for user in visible], "refused": refused})
         totals = await database_sync_to_async(today_totals)(users=visible, now=timezone.now())
         await self.send_json({"type": "snapshot", "totals": totals})

@@ -1,5 +1,6 @@
 """/ws/live/: watch people's totals move, within the visibility rules."""
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -16,6 +17,12 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 25)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # make_user() hashes a password; these tests are not about passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -167,6 +174,7 @@ async def test_watching_more_than_100_users_is_refused_with_4400():
     answer = await socket.receive_json_from()
     assert (answer["type"], answer["code"]) == ("error", "too_many_users")
     assert (await socket.receive_output())["code"] == 4400
+    await socket.disconnect()
 
 
 async def test_anonymous_watcher_is_closed_4401_before_any_data():
@@ -175,3 +183,17 @@ async def test_anonymous_watcher_is_closed_4401_before_any_data():
     assert (await socket.connect())[0]
     output = await socket.receive_output()
     assert (output["type"], output["code"]) == ("websocket.close", 4401)
+    await socket.disconnect()
+
+
+async def test_idle_watcher_still_gets_updates_after_the_channel_layers_blocking_reads_time_out():
+    # channels-redis blocks 5 s per read; redis-py 8 gives up after its default 5 s socket
+    # timeout unless told otherwise, which used to kill every idle socket (close 1011).
+    _, access = await signed_in()
+    walker = await new_user()
+    socket = await watch(access, walker)
+    await subscribed(socket)
+    await asyncio.sleep(6.5)
+    await write(walker, 900)
+    assert (await socket.receive_json_from(timeout=2))["steps"] == 900
+    await socket.disconnect()

@@ -18,6 +18,12 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # make_user() hashes a password; these tests are not about passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def clock():
     with time_machine.travel(NOW, tick=True):
         yield
@@ -134,6 +140,7 @@ async def test_bad_or_missing_token_closes_4401_before_any_data(how):
     await socket.send_json_to({"type": "steps", "date": TODAY, "steps": 10})
     assert await socket.receive_nothing()
     assert not await database_sync_to_async(DailySteps.objects.exists)()
+    await socket.disconnect()
 
 
 @pytest.mark.parametrize(
@@ -202,6 +209,7 @@ async def test_oversized_frame_closes_1009():
     socket, _ = await open_socket(token=access)
     await socket.send_to(text_data='{"type": "ping", "pad": "' + "x" * 64 * 1024 + '"}')
     assert await closed_with(socket) == 1009
+    await socket.disconnect()
 
 
 async def test_flood_is_told_to_slow_down_then_closed_4429():
@@ -215,3 +223,4 @@ async def test_flood_is_told_to_slow_down_then_closed_4429():
     assert output["code"] == 4429
     assert 20 <= answers.count('{"type": "pong"}') < 60
     assert sum('"code": "throttled"' in answer for answer in answers) == 1
+    await socket.disconnect()
