@@ -269,6 +269,34 @@ class Phase:
     ledger: Ledger | None = None  # set while writes count
 
 
+class ClientLoad:
+    """This process (all the clients) measures itself too: on a shared machine its own
+    event-loop lag is part of every latency it reports."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self.task = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            asked = time.monotonic()
+            await asyncio.sleep(0.01)
+            self.lags.append(time.monotonic() - asked - 0.01)
+
+    def start(self) -> None:
+        self.lags = []
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        self.cpu, self.since = usage.ru_utime + usage.ru_stime, time.monotonic()
+
+    def figures(self) -> dict:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (usage.ru_utime + usage.ru_stime - self.cpu) / (time.monotonic() - self.since)
+        return {"client_cpu": cpu, "client_lag": list(self.lags)}
+
+
+CLIENT: ClientLoad | None = None
+
+
 # --- Writers (phones on /ws/steps/) ---------------------------------------------
 
 
@@ -372,8 +400,10 @@ async def push_phase(
     await asyncio.sleep(idle_s)
     q1, c1 = questions(), cpu_seconds(pids)
     phase.ledger = ledger = Ledger()
+    CLIENT.start()
     acks = await write_steadily(phones, ledger, write_s, rate)
     q2, c2 = questions(), cpu_seconds(pids)
+    client = CLIENT.figures()
     await asyncio.sleep(0.5)
     write_window = write_s + 1.0
 
@@ -399,6 +429,7 @@ async def push_phase(
         "live_delivered": f"{len(live)}/{expected_live}",
         "board_delivered": f"{len(board)}/{expected_board}",
         "board_msgs_per_socket_per_s": (statistics.mean(board_messages) / write_window) if board_messages else 0,
+        **client,
     }
 
 
@@ -447,9 +478,11 @@ async def poll_phase(label, nodes, pids, questions, watchers, walkers, phones, *
     await asyncio.sleep(idle_s)
     q1, c1, p1 = questions(), cpu_seconds(pids), polls[0]
     phase.ledger = ledger = Ledger()
+    CLIENT.start()
     acks = await write_steadily(phones, ledger, write_s, rate)
     await asyncio.sleep(1.5)  # a last round of polls sees the last writes
     q2, c2 = questions(), cpu_seconds(pids)
+    client = CLIENT.figures()
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     write_window = write_s + 2.5
@@ -467,6 +500,7 @@ async def poll_phase(label, nodes, pids, questions, watchers, walkers, phones, *
         "live": latencies,
         "live_delivered": f"{len(latencies)}/{expected}",
         "response": response_times,
+        **client,
     }
 
 
@@ -479,11 +513,16 @@ def report(result: dict) -> None:
         print(f"  sockets opened in {result['connect_s']:.1f} s")
     if "polls_per_s" in result:
         print(f"  polls answered: {result['polls_per_s']:.0f}/s; poll response {percentiles(result['response'])}")
+    per_write = f", {result['queries_per_write']:.1f} a write" if "queries_per_write" in result else ""
     print(
         f"  DB queries/s: idle {result['idle_qps']:7.1f}   writing {result['write_qps']:7.1f}"
-        f"   ({result['writes']} writes)"
+        f"   ({result['writes']} writes{per_write})"
     )
     print(f"  server CPU (both processes, in cores): idle {result['idle_cpu']:.2f}   writing {result['write_cpu']:.2f}")
+    print(
+        f"  clients (this process) while writing: CPU {result['client_cpu']:.2f} cores, "
+        f"event-loop lag {percentiles(result['client_lag'])}"
+    )
     print(f"  write ack round trip: {percentiles(result['acks'])}")
     print(f"  write -> watcher sees it (users): {percentiles(result['live'])}  delivered {result['live_delivered']}")
     if result.get("board") is not None and "board_delivered" in result:
@@ -493,6 +532,8 @@ def report(result: dict) -> None:
 
 
 async def run(args, nodes, pids, walkers, watchers) -> list[dict]:
+    global CLIENT
+    CLIENT = ClientLoad()
     questions = Questions()
     phones = await open_phones(nodes, walkers)
     results = []
@@ -571,7 +612,7 @@ def main() -> None:
         kept.mkdir(parents=True)
         for log in sorted(workdir.glob("*.log")):
             shutil.copy(log, kept / log.name)
-            if log.name.startswith("node-") and log.read_text().strip():
+            if log.name.startswith("node-") and any(word in log.read_text() for word in ("ERROR", "Traceback")):
                 print(f"\nthe server processes logged problems: see {kept / log.name}", file=sys.stderr)
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"\ntotal {time.monotonic() - started:.0f} s")
