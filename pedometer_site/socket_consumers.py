@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -81,6 +82,17 @@ class JsonSocketConsumer(AsyncWebsocketConsumer):
 
     async def opened(self) -> None:
         """Runs once the socket is accepted and signed in."""
+
+    async def dispatch(self, message: dict) -> None:
+        # Channels runs close_old_connections() before every message, frames and group
+        # events alike: a hop to the one thread per process that also runs every query,
+        # so a thousand watchers' events queued behind (and ahead of) each write. Nothing
+        # here touches the database but through database_sync_to_async, which closes
+        # stale connections itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def close_with(self, code: int) -> None:
         self.closing = True
