@@ -165,13 +165,20 @@ def note_board_changes(*, period: str, key: str, users: Iterable[str]) -> None:
 class BoardFeed:
     """One per process. ``rows_for(period, key, user_ids)`` returns the rows to
     send for those users (with their current rank; leave out users who are
-    not on the part of the board the page shows); sync functions run on
-    Django's database thread."""
+    not on the part of the board the page shows, or may not be shown to
+    everyone); sync functions run on Django's database thread.
+    ``group_for(period, key)`` names the group the consumers joined."""
 
     def __init__(
-        self, *, rows_for: RowsFor, interval_ms: int = INTERVAL_MS, tick_seconds: float = TICK_SECONDS
+        self,
+        *,
+        rows_for: RowsFor,
+        group_for: Callable[[str, str], str] = board_group,
+        interval_ms: int = INTERVAL_MS,
+        tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self.rows_for = rows_for
+        self.group_for = group_for
         self.interval_ms = interval_ms
         self.tick_seconds = tick_seconds
         self.watched: Tally[tuple[str, str]] = Tally()
@@ -203,7 +210,7 @@ class BoardFeed:
         if not rows:
             return 0
         event = {"type": EVENT_TYPE, "period": period, "key": key, "rows": rows}
-        await get_channel_layer().group_send(board_group(period, key), event)
+        await get_channel_layer().group_send(self.group_for(period, key), event)
         return 1
 
     async def _rows(self, period: str, key: str, users: list[str]) -> list[dict]:
