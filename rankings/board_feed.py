@@ -11,21 +11,23 @@ of a board runs a ``BoardFeed`` that every ``TICK_SECONDS`` tries to claim
 that board: a Lua script takes the dirty set only if a per-board gate key
 (``SET NX PX 250``) was free, so across all processes one claim per board
 per 250 ms at most. The claimer reads the rows (``rows_for``, the rankings
-selector) and sends one ``group_send`` to ``board.<period>.<key>``; every
+selector) and sends one ``group_send`` to the board's group (``group_for``,
+``board.<period>.<key>`` unless told otherwise); every
 process's consumers forward it to their sockets.
 
 Redis work does not grow with the number of watchers (one claim attempt per
 board per process per tick) and nothing is read when no one watches. With
 no Redis (the embedded default, one process) the same runs in memory.
 
-Wiring (a consumer of ``/ws/rankings/<period>/``)::
+Wiring (rankings' consumer of ``/ws/rankings/<period>/``, which joins
+``board.<period>`` and shows the board ``key``)::
 
-    feed = BoardFeed(rows_for=board_rows_for)        # once per process
-    # connect:    await self.channel_layer.group_add(board_group(period, key), self.channel_name)
-    #             feed.watch(period, key)
-    # disconnect: feed.unwatch(period, key); group_discard(...)
-    async def board_rows(self, event):                # handler of the group event
-        await self.send_json(rows_message(event))
+    feed = BoardFeed(rows_for=public_rows_for, group_for=lambda period, key: board_group(period))
+    # connect:    group_add(...) as now, then feed.watch(period, key)
+    # disconnect: feed.unwatch(period, key), then group_discard(...)
+    # its board_rows handler stays as it is: the event is {"type": "board.rows", "period", "key", "rows"}
+    # and after commit, instead of a group_send per write:
+    note_board_changes(period=period, key=key, users=[str(user.uuid)])
 """
 
 from __future__ import annotations
