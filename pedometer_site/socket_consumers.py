@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
+from redis.exceptions import RedisError
 
 from .websocket_auth import CLOSE_UNAUTHENTICATED
 
@@ -82,6 +83,21 @@ class JsonSocketConsumer(DirectDispatchMixin, AsyncWebsocketConsumer):
     message_burst = 20
     # Messages refused in a row (while out of tokens) before the socket is closed.
     refusals_before_close = 10
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except (RedisError, OSError):
+            if getattr(self, "channel_name", None) is not None:
+                raise
+            # The channel layer (Redis) failed while Channels was making this socket's
+            # channel, before any of our code ran: answer the documented way, not with a 500.
+            logger.warning("sockets: the channel layer is down; refusing a socket with 1013", exc_info=True)
+            if (await receive())["type"] == "websocket.connect":
+                await send({"type": "websocket.accept"})
+                body = {"type": "error", "code": "service_unavailable", "message": "Live updates are unavailable."}
+                await send({"type": "websocket.send", "text": json.dumps(body)})
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
 
     async def connect(self) -> None:
         self.closing = False

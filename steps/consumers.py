@@ -45,6 +45,9 @@ def _record(user: User, sync: SyncInput, now: datetime) -> list[DayChange] | Non
 
 class StepsConsumer(JsonSocketConsumer):
     message_handlers = {**JsonSocketConsumer.message_handlers, "steps": "on_steps"}
+    # Listens to no group, so it needs no channel of its own: phones keep syncing
+    # while Redis is down (the database is all a write needs).
+    channel_layer_alias = None
 
     async def on_steps(self, message: dict) -> None:
         try:

@@ -17,7 +17,10 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 def test_sync_is_stored_when_the_channel_layer_is_down_and_the_failure_is_counted(settings, caplog):
     # Nothing listens on port 1: every connection to this "Redis" is refused.
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
     }
     user = make_user()
     failures_before = broadcast_failures._value.get()

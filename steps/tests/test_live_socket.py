@@ -191,3 +191,20 @@ async def test_idle_watcher_still_gets_updates_after_the_channel_layers_blocking
     await write(walker, 900)
     assert (await socket.receive_json_from(timeout=2))["steps"] == 900
     await socket.disconnect()
+
+
+async def test_watcher_is_told_to_come_back_later_with_1013_when_redis_is_down(settings):
+    _, access = await signed_in()
+    walker = await new_user()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    socket = websocket(f"/ws/live/?users={walker.uuid}", token=access)
+    assert (await socket.connect())[0]
+    answer = await socket.receive_json_from(timeout=5)
+    assert (answer["type"], answer["code"]) == ("error", "service_unavailable")
+    assert (await socket.receive_output(timeout=2))["code"] == 1013
+    await socket.disconnect()

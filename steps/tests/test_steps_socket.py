@@ -218,3 +218,23 @@ async def test_flood_is_told_to_slow_down_then_closed_4429():
     assert 20 <= answers.count('{"type": "pong"}') < 60
     assert sum('"code": "throttled"' in answer for answer in answers) == 1
     await socket.disconnect()
+
+
+async def test_phone_keeps_syncing_while_redis_is_down(settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    user, access = await signed_in()
+    socket, _ = await open_socket(token=access)
+    await socket.send_json_to({"type": "steps", "date": TODAY, "steps": 3300})
+    assert await socket.receive_json_from(timeout=5) == {
+        "type": "ack",
+        "date": TODAY,
+        "steps": 3300,
+        "goal_reached": False,
+    }
+    await socket.disconnect()
+    assert await stored_total(user) == 3300
