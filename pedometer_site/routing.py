@@ -1,3 +1,10 @@
 """Every WebSocket route, gathered from the apps that own them."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from steps.consumers import LiveConsumer, StepsConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/steps/", StepsConsumer.as_asgi()),
+    path("ws/live/", LiveConsumer.as_asgi()),
+]

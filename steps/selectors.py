@@ -15,7 +15,7 @@ from uuid import UUID
 from django.db.models import Count, Q, Sum
 
 from accounts.models import User
-from accounts.selectors import visible_users
+from accounts.selectors import users_visible_to
 
 from .local_days import local_day_bounds, local_today, month_bounds, week_bounds
 from .models import DayTotal, HourlySteps
@@ -190,7 +190,7 @@ def steps_of_users(*, viewer: User, ids: Sequence[UUID], day: date) -> list[User
     viewer may see, in the order asked; the others are simply absent."""
     if len(ids) > MAX_USERS_PER_LOOKUP:
         raise StepsValidationError("Too many ids.", fields={"ids": [f"At most {MAX_USERS_PER_LOOKUP} ids at a time."]})
-    visible = {user.uuid: user for user in visible_users(viewer=viewer, candidate_ids=set(ids))}
+    visible = {user.uuid: user for user in users_visible_to(viewer=viewer, public_ids=ids)[0]}
     totals = dict(
         DayTotal.objects.filter(user__in=[user.pk for user in visible.values()], day=day).values_list("user", "steps")
     )
@@ -217,4 +217,20 @@ def daily_activity(*, start: date, end: date) -> list[DailyActivity]:
     return [
         DailyActivity(day=day, total_steps=stored.get(day, (0, 0))[0], active_users=stored.get(day, (0, 0))[1])
         for day in (start + timedelta(days=offset) for offset in range((end - start).days + 1))
+    ]
+
+
+def today_totals(*, users: Sequence[User], now: datetime) -> list[dict]:
+    """Each user's total for their own local today (0 before the first sync),
+    shaped like a live ``steps`` event. One query whatever the count."""
+    today = {user.pk: local_today(user, now) for user in users}
+    stored = {
+        (user_id, day): steps
+        for user_id, day, steps in DayTotal.objects.filter(
+            user__in=[user.pk for user in users], day__in=set(today.values())
+        ).values_list("user_id", "day", "steps")
+    }
+    return [
+        {"user": str(user.uuid), "date": today[user.pk].isoformat(), "steps": stored.get((user.pk, today[user.pk]), 0)}
+        for user in users
     ]

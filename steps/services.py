@@ -18,6 +18,7 @@ from notifications.services import queue_goal_notification
 from pedometer_site.errors import DomainError
 from rankings.services import index_day_totals
 
+from .broadcasts import broadcast_day_totals
 from .local_days import is_local_hour_start, local_day_of, local_today
 from .models import DEFAULT_SOURCE, DailySteps, DayTotal, HourlySteps, StepCorrection
 
@@ -203,6 +204,7 @@ def record_steps(
         changed = [change for change in changes if change.changed]
         if changed:
             transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
+            transaction.on_commit(lambda: broadcast_day_totals(user=user, changes=changed, now=now))
     return changes
 
 
