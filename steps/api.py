@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.http import QueryDict
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
@@ -98,6 +99,10 @@ class UsersQuery(StrictSerializer):
 
 
 def _parsed(serializer_class: type[serializers.Serializer], data: Any) -> dict:
+    if isinstance(data, QueryDict):
+        # A plain dict: on a QueryDict DRF reads `?date=` as "not given" (form
+        # semantics) and answers for today instead of refusing the empty date.
+        data = data.dict()
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
