@@ -261,6 +261,8 @@ REST_FRAMEWORK = {
         "auth_ip": os.environ.get("THROTTLE_AUTH_IP", "20/min"),
         "auth_account": os.environ.get("THROTTLE_AUTH_ACCOUNT", "5/min"),
         "register_ip": os.environ.get("THROTTLE_REGISTER_IP", "10/hour"),
+        "sync_user": os.environ.get("THROTTLE_SYNC_USER", "120/min"),
+        "read_user": os.environ.get("THROTTLE_READ_USER", "600/min"),
     },
     # How many proxies stand in front (for the client IP that throttles key on).
     # 0, not None: with None DRF trusts any X-Forwarded-For a client sends, so

@@ -24,6 +24,7 @@ from . import selectors, services
 from .local_days import local_today
 from .models import DEFAULT_SOURCE
 from .services import DaySample, HourSample
+from .throttles import ReadThrottle, SyncThrottle
 
 # --- Input ------------------------------------------------------------------
 
@@ -222,6 +223,8 @@ SYNC_EXAMPLE = {
 
 
 class SyncView(APIView):
+    throttle_classes = [SyncThrottle]
+
     @extend_schema(
         request=SyncInput,
         responses={200: SyncResponse},
@@ -258,6 +261,8 @@ class SyncView(APIView):
 
 
 class DaysView(APIView):
+    throttle_classes = [ReadThrottle]
+
     @extend_schema(parameters=[DaysQuery], responses={200: DaysResponse}, tags=["steps"])
     def get(self, request: Request) -> Response:
         query = _parsed(DaysQuery, request.query_params)
@@ -268,6 +273,8 @@ class DaysView(APIView):
 
 
 class HoursView(APIView):
+    throttle_classes = [ReadThrottle]
+
     @extend_schema(parameters=[HoursQuery], responses={200: HoursResponse}, tags=["steps"])
     def get(self, request: Request) -> Response:
         query = _parsed(HoursQuery, request.query_params)
@@ -277,6 +284,8 @@ class HoursView(APIView):
 
 
 class SummaryView(APIView):
+    throttle_classes = [ReadThrottle]
+
     @extend_schema(responses={200: SummaryResponse}, tags=["steps"])
     def get(self, request: Request) -> Response:
         summary = selectors.step_summary(user=request.user, now=timezone.now())
@@ -284,6 +293,8 @@ class SummaryView(APIView):
 
 
 class UsersView(APIView):
+    throttle_classes = [ReadThrottle]
+
     @extend_schema(
         parameters=[UsersQuery],
         responses={200: UsersResponse},
