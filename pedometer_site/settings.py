@@ -69,6 +69,7 @@ MIDDLEWARE = [
     # First and last, so the request metrics time everything in between.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "pedometer_site.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -338,7 +339,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"
+# The admin posts its forms with the token in the page; no script needs the cookie.
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"  # and frame-ancestors 'none' in the pages' CSP (content_security.py)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Admin sign-in attempts, per client IP and per username (admin_login.py).
+ADMIN_LOGIN_RATE_IP = os.environ.get("THROTTLE_ADMIN_LOGIN_IP", "10/min")
+ADMIN_LOGIN_RATE_ACCOUNT = os.environ.get("THROTTLE_ADMIN_LOGIN_ACCOUNT", "5/min")
 
 # --- Logging ---------------------------------------------------------------
 

@@ -1,0 +1,61 @@
+"""Admin sign-in attempts, counted per client IP and per username in the cache
+(Redis in production, so every node shares the counts). Beyond either rate the
+login page answers 429 with Retry-After and checks no password at all."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from rest_framework.throttling import SimpleRateThrottle
+
+_parse_rate = SimpleRateThrottle.parse_rate
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # The same choice of address as the API's throttles (NUM_PROXIES).
+    from rest_framework.throttling import BaseThrottle
+
+    return BaseThrottle().get_ident(request)
+
+
+def _over_rate(key: str, rate: str, now: float) -> int | None:
+    """Counts one attempt in a fixed window; returns seconds to wait when over."""
+    limit, period = _parse_rate(None, rate)
+    window = int(now // period)
+    cache_key = f"admin-login:{key}:{window}"
+    cache.add(cache_key, 0, timeout=period + 1)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr, or the cache is down: fail open
+        return None
+    if count > limit:
+        return max(1, int((window + 1) * period - now))
+    return None
+
+
+def throttled(login_view):
+    @functools.wraps(login_view)
+    def view(request: HttpRequest, *args, **kwargs):
+        if request.method == "POST":
+            now = time.time()
+            username = (request.POST.get("username") or "").strip().lower()
+            keys = [(f"ip:{_client_ip(request)}", settings.ADMIN_LOGIN_RATE_IP)]
+            if username:
+                # Hashed: a cache key should not carry an address.
+                digest = hashlib.sha256(username.encode()).hexdigest()
+                keys.append((f"account:{digest}", settings.ADMIN_LOGIN_RATE_ACCOUNT))
+            waits = [wait for key, rate in keys if (wait := _over_rate(key, rate, now)) is not None]
+            if waits:
+                response = HttpResponse(
+                    "Too many sign-in attempts. Try again later.\n", status=429, content_type="text/plain"
+                )
+                response["Retry-After"] = str(max(waits))
+                return response
+        return login_view(request, *args, **kwargs)
+
+    return view
