@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, friends_api
 
 urlpatterns = [
     path("auth/register", api.RegisterView.as_view(), name="auth-register"),
@@ -10,4 +10,18 @@ urlpatterns = [
     path("auth/firebase", api.FirebaseView.as_view(), name="auth-firebase"),
     path("me", api.MeView.as_view(), name="me"),
     path("me/password", api.PasswordChangeView.as_view(), name="me-password"),
+    path("friends/", friends_api.FriendListView.as_view(), name="friends"),
+    path("friends/requests", friends_api.FriendRequestListView.as_view(), name="friend-requests"),
+    path("friends/requests/<uuid:user_id>", friends_api.FriendRequestCancelView.as_view(), name="friend-request"),
+    path(
+        "friends/requests/<uuid:user_id>/accept",
+        friends_api.FriendRequestAcceptView.as_view(),
+        name="friend-request-accept",
+    ),
+    path(
+        "friends/requests/<uuid:user_id>/decline",
+        friends_api.FriendRequestDeclineView.as_view(),
+        name="friend-request-decline",
+    ),
+    path("friends/<uuid:user_id>", friends_api.FriendDetailView.as_view(), name="friend"),
 ]

@@ -1,0 +1,76 @@
+"""Reads about people: friends, requests, and who may see whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AnonymousUser
+
+from .models import Friendship, FriendshipStatus, User, Visibility
+
+
+@dataclass(frozen=True)
+class FriendLink:
+    """Someone at the other end of a friendship or request, and since when."""
+
+    user: User
+    since: datetime
+
+
+def friend_ids(user: User) -> set[int]:
+    """The primary keys of ``user``'s accepted friends (never ``user``)."""
+    accepted = Friendship.objects.filter(status=FriendshipStatus.ACCEPTED)
+    # Two indexed lookups instead of one OR that neither index serves.
+    sent = accepted.filter(from_user=user).values_list("to_user_id", flat=True)
+    received = accepted.filter(to_user=user).values_list("from_user_id", flat=True)
+    return set(sent) | set(received)
+
+
+def friend_visibilities(user: User) -> dict[int, str]:
+    """``user``'s accepted friends, each with their leaderboard visibility."""
+    ids = friend_ids(user)
+    return dict(User.objects.filter(pk__in=ids).values_list("pk", "visibility")) if ids else {}
+
+
+def is_friend(a: User, b: User) -> bool:
+    return Friendship.objects.filter(
+        from_user__in=[a.pk, b.pk], to_user__in=[a.pk, b.pk], status=FriendshipStatus.ACCEPTED
+    ).exists()
+
+
+def can_see(viewer: User | AnonymousUser | None, owner: User) -> bool:
+    """Whether ``viewer`` may see ``owner`` on boards and feeds.
+
+    private: only the owner; friends: the owner and accepted friends;
+    public: everyone, signed in or not.
+    """
+    if owner.visibility == Visibility.PUBLIC:
+        return True
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    if viewer.pk == owner.pk:
+        return True
+    return owner.visibility == Visibility.FRIENDS and is_friend(viewer, owner)
+
+
+def friends_of(user: User) -> list[FriendLink]:
+    accepted = Friendship.objects.filter(status=FriendshipStatus.ACCEPTED)
+    links = [
+        FriendLink(user=row.to_user, since=row.accepted_at or row.created_at)
+        for row in accepted.filter(from_user=user).select_related("to_user")
+    ] + [
+        FriendLink(user=row.from_user, since=row.accepted_at or row.created_at)
+        for row in accepted.filter(to_user=user).select_related("from_user")
+    ]
+    return sorted(links, key=lambda link: (link.user.display_name.lower(), link.user.pk))
+
+
+def incoming_requests(user: User) -> list[FriendLink]:
+    rows = Friendship.objects.filter(to_user=user, status=FriendshipStatus.PENDING).select_related("from_user")
+    return [FriendLink(user=row.from_user, since=row.created_at) for row in rows.order_by("-created_at", "-pk")]
+
+
+def outgoing_requests(user: User) -> list[FriendLink]:
+    rows = Friendship.objects.filter(from_user=user, status=FriendshipStatus.PENDING).select_related("to_user")
+    return [FriendLink(user=row.to_user, since=row.created_at) for row in rows.order_by("-created_at", "-pk")]
