@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -123,6 +124,8 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "pedometer")
+# The leaderboard index gives up on Redis this fast and answers from SQL.
+RANKINGS_REDIS_TIMEOUT_MS = envint("RANKINGS_REDIS_TIMEOUT_MS", 250)
 
 if REDIS_URL:
     CACHES = {
@@ -199,6 +202,11 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": envint("NUM_PROXIES", 0) or None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# The leaderboard page signs people in with a session (the API uses tokens).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pedometer API",
