@@ -489,12 +489,14 @@ def rank_standings(
     return ranked[offset : offset + limit], me
 
 
-def public_rank(board: BoardKey, steps: int) -> int | None:
-    """The rank ``steps`` has among public users (what a signed-out visitor sees)."""
-    keys = keys_for(board)
+def public_ranks(standings: Sequence[tuple[BoardKey, int]]) -> list[int | None]:
+    """The rank each (board, steps) has among public users (a signed-out
+    visitor's view), or None where the board is not ready; one round trip."""
     with _redis() as client:
         pipe = client.pipeline(transaction=False)
-        pipe.exists(keys.ready)
-        pipe.zlexcount(keys.pub, "-", f"({steps_prefix(steps)}")
-        ready, higher = pipe.execute()
-    return 1 + higher if ready else None
+        for board, steps in standings:
+            keys = keys_for(board)
+            pipe.exists(keys.ready)
+            pipe.zlexcount(keys.pub, "-", f"({steps_prefix(steps)}")
+        results = pipe.execute()
+    return [1 + higher if ready else None for ready, higher in zip(results[::2], results[1::2], strict=True)]

@@ -182,18 +182,26 @@ def _broadcast(user: User, totals: dict[BoardKey, tuple[int, datetime | None]]) 
     to these shared groups; ranks are the public ones (a signed-out view) and
     the page re-ranks the rows it shows."""
     layer = get_channel_layer()
-    if layer is None:
+    live = [(board, total) for board, (total, _) in totals.items() if board.period in LIVE_PERIODS]
+    if layer is None or not live:
         return
-    for board, (total, _) in totals.items():
-        if board.period not in LIVE_PERIODS:
-            continue
-        try:
-            rank = index.public_rank(board, total) if total > 0 else None
-        except index.IndexUnavailable:
-            rank = None
-        row = {"rank": rank, "user": str(user.uuid), "display_name": user.display_name, "steps": total}
+    try:
+        ranks = index.public_ranks(live)
+    except index.IndexUnavailable:
+        ranks = [None] * len(live)
+    messages = []
+    for (board, total), rank in zip(live, ranks, strict=True):
+        row = {"rank": rank if total > 0 else None, "user": str(user.uuid), "display_name": user.display_name}
+        row["steps"] = total
         message = {"type": "board.rows", "period": board.period.value, "key": board.label, "rows": [row]}
-        try:
-            async_to_sync(layer.group_send)(board_group(board.period), message)
-        except Exception:
-            logger.warning("live board update for %s could not be sent", board, exc_info=True)
+        messages.append((board_group(board.period), message))
+    try:
+        async_to_sync(_send_all)(layer, messages)
+    except Exception:
+        logger.warning("live board update for user %s could not be sent", user.pk, exc_info=True)
+
+
+async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:
+    # One trip into async land per sync, not one per message.
+    for group, message in messages:
+        await layer.group_send(group, message)

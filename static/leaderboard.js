@@ -90,6 +90,7 @@
       if (!keep[user]) existing[user].remove();
     });
     if (emptyNote) emptyNote.hidden = rows.length > 0;
+    updateMyPlace();
 
     Array.prototype.forEach.call(tbody.rows, function (tr) {
       var user = tr.dataset.user;
@@ -110,6 +111,23 @@
         });
       });
     });
+  }
+
+  // "You are #2 with 9,000 steps; 1,001 more to pass the person above you."
+  function updateMyPlace() {
+    var place = document.getElementById("my-place");
+    var at = rows.findIndex(function (row) { return row.user === me; });
+    if (!place || !me || at < 0) return;
+    var rank = ranks(rows)[at];
+    var strong = function (text) {
+      var element = document.createElement("strong");
+      element.textContent = text;
+      return element;
+    };
+    var parts = ["You are ", strong("#" + rank), " with ", strong(numbers.format(rows[at].steps)), " steps"];
+    if (at > 0) parts.push("; " + numbers.format(rows[at - 1].steps - rows[at].steps + 1) + " more to pass the person above you");
+    parts.push(".");
+    place.replaceChildren.apply(place, parts);
   }
 
   function announce(text) {
