@@ -1,11 +1,25 @@
+import uuid
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm
 from django.db import transaction
 
+from pedometer_site.replica import ReplicaChangelistMixin
 from rankings import services as rankings_services
 
-from .models import User
+from .models import Device, User
+
+
+class DeviceInline(admin.TabularInline):
+    model = Device
+    extra = 0
+    fields = ("uuid", "platform", "locale", "app_version", "is_active", "deactivated_reason", "last_seen_at", "token")
+    readonly_fields = ("uuid", "platform", "locale", "app_version", "deactivated_reason", "last_seen_at", "token")
+    ordering = ("-last_seen_at",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # devices register themselves through the API
 
 
 class UserCreationByEmailForm(UserCreationForm):
@@ -15,11 +29,13 @@ class UserCreationByEmailForm(UserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ReplicaChangelistMixin, BaseUserAdmin):
     add_form = UserCreationByEmailForm
+    inlines = [DeviceInline]
     list_display = ("email", "display_name", "uuid", "timezone", "daily_goal", "visibility", "is_active", "is_staff")
     list_filter = ("is_staff", "is_active", "visibility", "timezone", "date_joined")
-    search_fields = ("email", "display_name", "=uuid", "=firebase_uid")
+    search_fields = ("email", "display_name", "=firebase_uid")
+    search_help_text = "Email, display name, public id (UUID) or Firebase uid."
     ordering = ("-date_joined",)
     readonly_fields = ("uuid", "firebase_uid", "date_joined", "last_login")
     fieldsets = (
@@ -28,7 +44,20 @@ class UserAdmin(BaseUserAdmin):
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("date_joined", "last_login")}),
     )
+
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")}),)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a user being created has no devices yet
+
+    def get_search_results(self, request, queryset, search_term):
+        # A public id, however it is spelled (dashes, case), is one indexed
+        # lookup; as a text search it would miss spellings and scan the table.
+        try:
+            public_id = uuid.UUID(search_term.strip())
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(uuid=public_id), False
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.password_validation import password_validators_help_texts
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -102,7 +102,11 @@ class PublicAuthView(APIView):
 class RegisterView(PublicAuthView):
     throttle_classes = [RegisterIPThrottle]
 
-    @extend_schema(request=RegisterInput, responses={201: AuthResponse}, tags=["auth"])
+    @extend_schema(
+        request=RegisterInput,
+        responses={201: AuthResponse, 409: OpenApiResponse(description="An account with this email already exists.")},
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         user = services.user_create(**_validated(RegisterInput, request))
         return Response(_auth_body(user, services.tokens_for(user)), status=status.HTTP_201_CREATED)
@@ -136,7 +140,19 @@ class LogoutView(PublicAuthView):
 class FirebaseView(PublicAuthView):
     throttle_classes = [AuthIPThrottle]
 
-    @extend_schema(request=FirebaseInput, responses={200: FirebaseAuthResponse}, tags=["auth"])
+    @extend_schema(
+        request=FirebaseInput,
+        responses={
+            200: FirebaseAuthResponse,
+            409: OpenApiResponse(
+                description="The verified email belongs to an account linked to another Firebase user."
+            ),
+            503: OpenApiResponse(
+                description="Firebase sign-in is not configured, or Google's certificates are out of reach."
+            ),
+        },
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         user, created = services.firebase_sign_in(**_validated(FirebaseInput, request))
         return Response(_auth_body(user, services.tokens_for(user), created=created))

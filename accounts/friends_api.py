@@ -92,6 +92,9 @@ class FriendRequestListView(APIView):
             200: OpenApiResponse(
                 FriendshipSerializer, description="They had already asked you: you are now friends (status accepted)."
             ),
+            409: OpenApiResponse(
+                description="Already asked (`already_requested`) or already friends (`already_friends`)."
+            ),
         },
         tags=["friends"],
         summary="Ask someone to be friends",

@@ -1,3 +1,4 @@
+import functools
 import uuid
 import zoneinfo
 
@@ -12,8 +13,15 @@ DAILY_GOAL_MAX = 100_000
 DEFAULT_DAILY_GOAL = 10_000
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    # Scanning the tz database costs ~25 ms, and it does not change while we run.
+    # "localtime" is this server's own zone file, not an IANA name.
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "posixrules"})
+
+
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_time_zones():
         raise ValidationError(f"Unknown time zone '{value}'.", code="invalid_timezone")
 
 
@@ -84,8 +92,13 @@ class Platform(models.TextChoices):
 
 
 class Device(models.Model):
-    """A phone (or browser) that can receive pushes: one FCM registration token."""
+    """A phone (or browser) that can receive pushes: one FCM registration token.
 
+    ``uuid`` is its public id in the API; a token that moves to another account
+    gets a fresh one, so the previous owner's id no longer names it.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
     # FCM tokens run to about 160 characters; 255 keeps the unique index within MySQL's limit.
     token = models.CharField(max_length=255, unique=True)

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,7 +15,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, TokenError
 
-from pedometer_site.errors import ConflictError, DomainError, ServiceUnavailableError
+from pedometer_site.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
 from pedometer_site.firebase import firebase_app
 from rankings import services as rankings_services
 
@@ -45,7 +46,7 @@ def _check_password(password: str, user: User, field: str = "password") -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise DomainError("Choose a stronger password.", fields={field: list(exc.messages)}) from exc
+        raise InvalidInputError("Choose a stronger password.", fields={field: list(exc.messages)}) from exc
 
 
 def user_create(
@@ -75,13 +76,14 @@ def user_login(*, email: str, password: str) -> User:
     user = authenticate(username=email, password=password)
     if user is None:
         raise AuthenticationError("Email or password is wrong.")
+    update_last_login(None, user)  # what UPDATE_LAST_LOGIN promises; simplejwt only does it in its own views
     return user
 
 
 def user_update(*, user: User, **changes: object) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
-        raise DomainError("These fields cannot be changed.", fields={name: ["Read-only."] for name in unknown})
+        raise InvalidInputError("These fields cannot be changed.", fields={name: ["Read-only."] for name in unknown})
     visibility_before = user.visibility
     for name, value in changes.items():
         setattr(user, name, value)
@@ -97,7 +99,7 @@ def user_update(*, user: User, **changes: object) -> User:
 def password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
     """Sets the new password, signs out every other session, and returns fresh tokens."""
     if not user.check_password(old_password):
-        raise DomainError("The current password is wrong.", fields={"old_password": ["Wrong password."]})
+        raise InvalidInputError("The current password is wrong.", fields={"old_password": ["Wrong password."]})
     _check_password(new_password, user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)
@@ -124,9 +126,13 @@ def refresh_rotate(*, refresh: str) -> TokenPair:
 def refresh_revoke(*, refresh: str) -> None:
     """Logs out one session: that refresh token stops working."""
     try:
-        RefreshToken(refresh).blacklist()
+        token = RefreshToken(refresh)  # checks signature, expiry and the blacklist
     except TokenError as exc:
         raise AuthenticationError("This refresh token is invalid or already used.") from exc
+    # Blacklisting a deleted account's token would recreate its token rows, owned by nobody.
+    if not User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM)).exists():
+        raise AuthenticationError("This account no longer exists.")
+    token.blacklist()
 
 
 def _blacklist_all_refresh_tokens(user: User) -> None:
@@ -146,9 +152,19 @@ def user_delete(*, user: User) -> None:
         user.delete()
 
 
+def _active(user: User) -> User:
+    if not user.is_active:
+        raise AuthenticationError("This account is disabled.")
+    return user
+
+
 def firebase_sign_in(*, id_token: str) -> tuple[User, bool]:
     """Finds or creates the user behind a Firebase ID token: (user, created)."""
-    app = firebase_app()
+    try:
+        app = firebase_app()
+    except (OSError, ValueError) as exc:  # a missing or malformed service-account file
+        logger.error("FIREBASE_CREDENTIALS is unusable: %s", exc)
+        raise ServiceUnavailableError("Firebase sign-in is misconfigured on this server.") from exc
     if app is None:
         raise ServiceUnavailableError("Firebase sign-in is not configured on this server.")
     try:
@@ -166,11 +182,18 @@ def firebase_sign_in(*, id_token: str) -> tuple[User, bool]:
     with transaction.atomic():
         user = User.objects.select_for_update().filter(firebase_uid=uid).first()
         if user is not None:
-            return user, False
+            return _active(user), False
         if verified_email:
             # The same person signed up with a password before: link, don't duplicate.
             user = User.objects.select_for_update().filter(email__iexact=verified_email).first()
             if user is not None:
+                if user.firebase_uid is not None:
+                    # Re-linking would hand this account to whoever holds the new uid.
+                    raise ConflictError(
+                        "This email already belongs to another Firebase sign-in.",
+                        fields={"email": ["Already linked."]},
+                    )
+                _active(user)
                 user.firebase_uid = uid
                 user.save(update_fields=["firebase_uid"])
                 return user, False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, friends_api
+from . import api, devices_api, friends_api
 
 urlpatterns = [
     path("auth/register", api.RegisterView.as_view(), name="auth-register"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("auth/firebase", api.FirebaseView.as_view(), name="auth-firebase"),
     path("me", api.MeView.as_view(), name="me"),
     path("me/password", api.PasswordChangeView.as_view(), name="me-password"),
+    path("devices", devices_api.DeviceListView.as_view(), name="devices"),
+    path("devices/<uuid:device_id>", devices_api.DeviceDetailView.as_view(), name="device-detail"),
     path("friends/", friends_api.FriendListView.as_view(), name="friends"),
     path("friends/requests", friends_api.FriendRequestListView.as_view(), name="friend-requests"),
     path("friends/requests/<uuid:user_id>", friends_api.FriendRequestCancelView.as_view(), name="friend-request"),

@@ -38,6 +38,10 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
+            for code, response in responses.items():
+                # A view that names an extra error status (409 and the like) gives only its description.
+                if code[0] in "45" and "content" not in response:
+                    response["content"] = {"application/json": {"schema": ref}}
             for code, description in _ERROR_STATUSES.items():
                 responses.setdefault(
                     code, {"description": description, "content": {"application/json": {"schema": ref}}}

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_prometheus",
     "pedometer_site",
     "accounts",
     "steps",
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last, so the request metrics time everything in between.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,6 +77,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pedometer_site.middleware.primary_pin_middleware",
+    "pedometer_site.middleware.DatabaseOutageMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "pedometer_site.urls"
@@ -100,11 +106,27 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------
 
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 DB_CONNECT_TIMEOUT = envint("DB_CONNECT_TIMEOUT", 3)
+# Longer than innodb_lock_wait_timeout (10 s below), so a query waiting on a
+# lock fails as a lock timeout, not as a lost connection.
+DB_READ_TIMEOUT = envint("DB_READ_TIMEOUT", 15)
+DB_WRITE_TIMEOUT = envint("DB_WRITE_TIMEOUT", 15)
+DB_REPLICA_CONNECT_TIMEOUT = envint("DB_REPLICA_CONNECT_TIMEOUT", 1)
+# After a failed probe the replica is left alone this long; reads use the primary.
+DB_REPLICA_RETRY_SECONDS = envint("DB_REPLICA_RETRY_SECONDS", 5)
+# Seconds a client is told to wait (Retry-After) when the database is unreachable.
+DB_UNAVAILABLE_RETRY_AFTER = envint("DB_UNAVAILABLE_RETRY_AFTER", 5)
 
 
-def database_from_url(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=envint("DB_CONN_MAX_AGE", 0))
+def database_from_url(url: str, *, connect_timeout: int = DB_CONNECT_TIMEOUT) -> dict:
+    config = dj_database_url.parse(
+        url,
+        conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+        # A kept connection is pinged before reuse, so a node recovers by
+        # itself after the database restarts instead of failing once per thread.
+        conn_health_checks=True,
+    )
     if config["ENGINE"] == "django.db.backends.mysql":
         config["OPTIONS"] = {
             "charset": "utf8mb4",
@@ -112,13 +134,24 @@ def database_from_url(url: str) -> dict:
             # keeps max-wins upserts from taking gap locks on hot rows.
             "init_command": "SET sql_mode='STRICT_TRANS_TABLES', innodb_lock_wait_timeout=10",
             "isolation_level": "read committed",
-            "connect_timeout": DB_CONNECT_TIMEOUT,
+            # Bounded waits: an unreachable or silent server becomes a 503, never a hang.
+            "connect_timeout": connect_timeout,
+            "read_timeout": DB_READ_TIMEOUT,
+            "write_timeout": DB_WRITE_TIMEOUT,
         }
         config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     return config
 
 
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL, connect_timeout=DB_REPLICA_CONNECT_TIMEOUT)
+    # Under test the replica is the test database itself (tests that need a
+    # real second database build one: pedometer_site/tests/test_replica.py).
+    DATABASES["replica"].setdefault("TEST", {})["MIRROR"] = "default"
+# Lag-tolerant reads go to "replica" only inside reading_from_replica();
+# everything else, and every read after a write, goes to the primary.
+DATABASE_ROUTERS = ["pedometer_site.db_router.PrimaryReplicaRouter"]
 
 # --- Redis: cache, channel layer, task broker ------------------------------
 
@@ -136,6 +169,9 @@ if REDIS_URL:
             "OPTIONS": {
                 "SOCKET_CONNECT_TIMEOUT": 1,
                 "SOCKET_TIMEOUT": 1,
+                # Redis only holds what can be rebuilt: when it is down the
+                # cache misses and throttles fail open (logged), never a 500.
+                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
@@ -148,6 +184,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Background tasks (Celery) ---------------------------------------------
 
@@ -158,6 +195,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up in a fraction of a second when the broker is down, instead
+# of kombu's default of retrying for seconds inside the request that queued the
+# task; the notification sweep re-queues what could not be queued. (Workers'
+# own reconnects pass their own limits and are unaffected.)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 # --- Firebase --------------------------------------------------------------
 
@@ -172,6 +214,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# `make test` sets a fast hasher here (in the environment, so the server
+# processes tests start agree with the test process); production keeps Django's.
+if os.environ.get("PASSWORD_HASHERS"):
+    PASSWORD_HASHERS = envlist("PASSWORD_HASHERS", "")
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=envint("ACCESS_TOKEN_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=envint("REFRESH_TOKEN_DAYS", 30)),
@@ -182,6 +229,9 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "uuid",
     "USER_ID_CLAIM": "user_id",
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Tokens carry a digest of the password hash: a password change ends every
+    # access token at once, not when it expires.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 REST_FRAMEWORK = {
@@ -189,7 +239,7 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pedometer_site.parsers.JSONBodyParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "pedometer_site.errors.api_exception_handler",
@@ -199,7 +249,9 @@ REST_FRAMEWORK = {
         "register_ip": os.environ.get("THROTTLE_REGISTER_IP", "10/hour"),
     },
     # How many proxies stand in front (for the client IP that throttles key on).
-    "NUM_PROXIES": envint("NUM_PROXIES", 0) or None,
+    # 0, not None: with None DRF trusts any X-Forwarded-For a client sends, so
+    # a forged header would dodge the per-IP throttles.
+    "NUM_PROXIES": envint("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -219,6 +271,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise send the schema's URL to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -236,17 +290,21 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# After `collectstatic`, hashed and compressed names (cached forever by browsers).
+# Without it the manifest storage cannot name a single file and every page
+# that links a stylesheet (admin, API docs) fails, so fall back to plain names
+# served straight from the apps' folders.
+_COLLECTED = (STATIC_ROOT / "staticfiles.json").is_file()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _COLLECTED and not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# Serve straight from the apps' folders when collectstatic has not been run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
 

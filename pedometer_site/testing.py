@@ -1,13 +1,26 @@
-"""Small builders for tests: users, signed-in clients."""
+"""Small builders for tests: users, signed-in clients, a Firebase project.
+
+Plain functions and classes, so a test shows what it depends on.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
 
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.services import tokens_for
+from accounts.services import TokenPair, tokens_for
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test accounts only
 _sequence = itertools.count(1)
@@ -22,6 +35,122 @@ def make_user(**fields) -> User:
 
 
 def client_for(user: User) -> APIClient:
+    return bearer_client(tokens_for(user).access)
+
+
+def bearer_client(access: str) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user).access}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
     return client
+
+
+def sign_in(user: User) -> TokenPair:
+    """A fresh token pair, as a login would hand out."""
+    return tokens_for(user)
+
+
+def unverified_claims(token: str) -> dict:
+    """What a client could read from a JWT without the key."""
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+# --- Firebase -----------------------------------------------------------------
+
+# Where firebase-admin fetches the public certificates of Firebase ID tokens.
+GOOGLE_CERTIFICATES_URL = "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
+
+
+@dataclass(frozen=True)
+class _KeyPair:
+    private_key_pem: str
+    certificate_pem: str
+
+
+@functools.cache
+def _key_pair(label: str) -> _KeyPair:
+    # RSA generation is slow-ish (~100 ms); one pair per label per test session.
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, label)])
+    # Wide validity on purpose: tests move the clock with time-machine.
+    not_before = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    not_after = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .sign(key, hashes.SHA256())
+    )
+    return _KeyPair(
+        private_key_pem=key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode(),
+        certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+    )
+
+
+@dataclass(frozen=True)
+class FirebaseProject:
+    """A stand-in Firebase project: a service account whose key signs ID tokens,
+    and the certificate Google would publish for that key."""
+
+    project_id: str = "pedometer-test"
+    key_id: str = "test-key-1"
+
+    @property
+    def keys(self) -> _KeyPair:
+        return _key_pair(self.key_id)
+
+    def service_account(self) -> dict:
+        return {
+            "type": "service_account",
+            "project_id": self.project_id,
+            "private_key_id": self.key_id,
+            "private_key": self.keys.private_key_pem,
+            "client_email": f"firebase-adminsdk@{self.project_id}.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": "https://oauth2.googleapis.com/token",
+        }
+
+    def write_credentials(self, directory: Path) -> Path:
+        path = directory / "firebase-service-account.json"
+        path.write_text(json.dumps(self.service_account()))
+        return path
+
+    def published_certificates(self) -> dict[str, str]:
+        """The JSON body of Google's certificate endpoint: key id -> PEM certificate."""
+        return {self.key_id: self.keys.certificate_pem}
+
+    def id_token(
+        self,
+        *,
+        uid: str,
+        email: str | None = None,
+        email_verified: bool = False,
+        name: str | None = None,
+        issued_at: dt.datetime | None = None,
+        lifetime: dt.timedelta = dt.timedelta(hours=1),
+        audience: str | None = None,
+    ) -> str:
+        """An ID token as the Firebase client SDK would hand one to the app."""
+        issued = issued_at or dt.datetime.now(tz=dt.UTC)
+        iat = int(issued.timestamp())
+        claims: dict = {
+            "iss": f"https://securetoken.google.com/{self.project_id}",
+            "aud": audience or self.project_id,
+            "auth_time": iat,
+            "sub": uid,
+            "user_id": uid,
+            "iat": iat,
+            "exp": iat + int(lifetime.total_seconds()),
+            "firebase": {"sign_in_provider": "password"},
+        }
+        if email is not None:
+            claims["email"] = email
+            claims["email_verified"] = email_verified
+        if name is not None:
+            claims["name"] = name
+        return jwt.encode(claims, self.keys.private_key_pem, algorithm="RS256", headers={"kid": self.key_id})

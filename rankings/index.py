@@ -42,6 +42,8 @@ from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from pedometer_site import metrics
+
 from .periods import BoardKey
 
 logger = logging.getLogger(__name__)
@@ -52,13 +54,14 @@ BUILD_LEASE_MS = 120_000
 REPAIR_MARKER_SECONDS = 60
 BREAKER_SECONDS = 2.0
 
-# Fallbacks to SQL, by reason ("redis_down", "not_ready"). The metrics work
-# replaces this one line with a Prometheus counter.
+# Fallbacks to SQL in this process, by reason ("redis_down", "not_ready");
+# Prometheus gets the total as pedometer_ranking_fallbacks_total.
 fallbacks: Counter[str] = Counter()
 
 
 def count_fallback(reason: str) -> None:
     fallbacks[reason] += 1
+    metrics.RANKING_FALLBACKS.inc()
 
 
 class IndexUnavailable(Exception):  # noqa: N818 - a condition the callers route around, not an error

@@ -32,6 +32,7 @@ from django.db.models import F, Max, Q, QuerySet, Sum
 
 from accounts.models import User, Visibility
 from accounts.selectors import friend_visibilities
+from pedometer_site.replica import reading_from_replica
 from steps.models import DayTotal
 
 from . import index
@@ -170,6 +171,7 @@ def _standings(rows: QuerySet) -> list[Standing]:
     return [Standing(pk=pk, steps=total, member="") for pk, total in rows.values_list("user_id", "total")]
 
 
+@reading_from_replica()  # seconds of replica lag are fine for a board
 def _from_sql(key: BoardKey, audience: Audience, *, offset: int, limit: int) -> tuple[list[RankedRow], MyPlace | None]:
     visible = board_totals(key, _visible(audience))
     if audience.among is not None:  # a handful of people: rank them all in Python

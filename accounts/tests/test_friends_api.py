@@ -14,11 +14,6 @@ from pedometer_site.testing import client_for, make_user
 REQUESTS = "/api/v1/friends/requests"
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def ask(asker, other, **body):
     return client_for(asker).post(REQUESTS, body or {"user_id": str(other.uuid)}, format="json")
 

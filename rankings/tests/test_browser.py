@@ -8,22 +8,16 @@ subprocess; the test is transactional so the server sees its rows.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from django.conf import global_settings
 from django.conf import settings as django_settings
 from django.db import connection
 
 from accounts.models import Visibility
 from pedometer_site.testing import PASSWORD, make_user
+from pedometer_site.tests.servers import Server, server_env
 
 from .boards import TODAY, walk
 
@@ -40,65 +34,16 @@ CHROMIUM_FLAGS = [
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"mysql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
-
-
 @pytest.fixture
-def asgi_server(transactional_db, settings):
-    """uvicorn serving pedometer_site.asgi on a free loopback port; stopped after the test."""
-    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS  # the server checks passwords its own way
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": django_settings.REDIS_URL,
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        # Plain http on loopback, static files from the source folders (no collectstatic).
-        "DEBUG": "true",
-        "LOG_LEVEL": "WARNING",
-    }
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "asgi-server.log").open("wb")
-    command = [sys.executable, "-m", "uvicorn", "pedometer_site.asgi:application", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--lifespan", "off", "--no-access-log"]
-    server = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-        command,
-        cwd=django_settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+def asgi_server(transactional_db):
+    """uvicorn serving pedometer_site.asgi on a free loopback port, on the test
+    database and Redis; stopped after the test."""
+    # DEBUG: plain-http cookies and static files from the source folders (no collectstatic).
+    server = Server(env=server_env(DEBUG="true", REDIS_URL=django_settings.REDIS_URL))
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1):  # noqa: S310 - loopback http
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the ASGI server did not start; see {ARTIFACTS / 'asgi-server.log'}") from None
-                time.sleep(0.2)
-        yield base
+        yield server.url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+        server.stop()
 
 
 @pytest.fixture
@@ -141,6 +86,7 @@ def test_a_sync_moves_the_row_live_without_a_reload(asgi_server, chromium):
     walk(make_user(display_name="Hermit", visibility=Visibility.PRIVATE), 50_000, TODAY)
     walk(me, 4_000, TODAY)
 
+    ARTIFACTS.mkdir(exist_ok=True)
     page = chromium.new_page(viewport={"width": 1000, "height": 700})
     page.goto(f"{asgi_server}/login/?next=/")
     page.fill("#id_username", "me@example.com")

@@ -239,3 +239,22 @@ def test_bad_parameters_are_refused_with_the_error_shape(path, field):
 @pytest.mark.django_db
 def test_boards_need_sign_in(api):
     assert api.get("/api/v1/rankings/day").status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_the_rankings_and_friends_endpoints(client):
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    board = paths["/api/v1/rankings/{period}"]["get"]
+    period = next(p for p in board["parameters"] if p["name"] == "period")
+    assert set(period["schema"]["enum"]) == {"day", "week", "month", "rolling7"}
+    assert {p["name"] for p in board["parameters"]} == {"period", "date", "scope", "limit", "offset"}
+    assert set(board["responses"]) >= {"200", "400", "401"}
+    assert {path: set(item) for path, item in paths.items() if "/friends" in path} == {
+        "/api/v1/friends/": {"get"},
+        "/api/v1/friends/{user_id}": {"delete"},
+        "/api/v1/friends/requests": {"get", "post"},
+        "/api/v1/friends/requests/{user_id}": {"delete"},
+        "/api/v1/friends/requests/{user_id}/accept": {"post"},
+        "/api/v1/friends/requests/{user_id}/decline": {"post"},
+    }
+    assert set(paths["/api/v1/friends/requests"]["post"]["responses"]) >= {"200", "201", "400", "404", "409"}

@@ -1,0 +1,121 @@
+"""Staff find users in the admin by email, name or public id; nobody else gets in."""
+
+import uuid
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from pedometer_site.testing import make_user
+
+USERS = "/admin/accounts/user/"
+
+
+@pytest.fixture
+def staff_client(client):
+    staff = make_user(email="staff@example.com", display_name="Staff", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_user"))
+    client.force_login(staff)
+    return client
+
+
+def listed_emails(response) -> set[str]:
+    return {user.email for user in response.context["cl"].result_list}
+
+
+@pytest.mark.django_db
+def test_staff_see_the_user_list(staff_client):
+    make_user(email="ada@example.com")
+
+    response = staff_client.get(USERS)
+
+    assert response.status_code == 200
+    assert listed_emails(response) == {"staff@example.com", "ada@example.com"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("term", ["ada@example.com", "ADA@EXAMPLE", "lovelace", "Ada Love"])
+def test_staff_search_by_email_or_display_name(staff_client, term):
+    make_user(email="ada@example.com", display_name="Ada Lovelace")
+    make_user(email="bo@example.com", display_name="Bo Diddley")
+
+    response = staff_client.get(USERS, {"q": term})
+
+    assert response.status_code == 200
+    assert listed_emails(response) == {"ada@example.com"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spell", [str, lambda u: str(u).upper(), lambda u: u.hex])
+def test_staff_search_by_public_id(staff_client, spell):
+    ada = make_user(email="ada@example.com")
+    make_user(email="bo@example.com")
+
+    response = staff_client.get(USERS, {"q": spell(ada.uuid)})
+
+    assert response.status_code == 200
+    assert listed_emails(response) == {"ada@example.com"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("term", ["not-a-uuid", "1234", str(uuid.uuid4())[:-1] + "z", "%", "'; --"])
+def test_a_search_that_is_no_uuid_finds_nothing_and_does_not_fail(staff_client, term):
+    make_user(email="ada@example.com", display_name="Ada")
+
+    response = staff_client.get(USERS, {"q": term})
+
+    assert response.status_code == 200
+    assert listed_emails(response) == set()
+
+
+@pytest.mark.django_db
+def test_staff_filter_by_visibility(staff_client):
+    make_user(email="ada@example.com", visibility="private")
+    make_user(email="bo@example.com", visibility="public")
+
+    response = staff_client.get(USERS, {"visibility__exact": "private"})
+
+    assert response.status_code == 200
+    assert listed_emails(response) == {"ada@example.com"}
+
+
+@pytest.mark.django_db
+def test_staff_open_a_user(staff_client):
+    ada = make_user(email="ada@example.com")
+
+    response = staff_client.get(f"{USERS}{ada.pk}/change/")
+
+    assert response.status_code == 200
+    assert str(ada.uuid) in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_non_staff_user_is_sent_to_the_login_page(client):
+    client.force_login(make_user(email="ada@example.com"))
+
+    response = client.get(USERS)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    assert "next=/admin/accounts/user/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client):
+    response = client.get(USERS)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+def test_staff_sign_in_to_the_admin_with_email_and_password(client):
+    make_user(email="staff@example.com", password="staff-passphrase-2026", is_staff=True)
+
+    page = client.get("/admin/login/")
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "STAFF@example.com", "password": "staff-passphrase-2026"}
+    )
+
+    assert page.status_code == 200
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"

@@ -1,0 +1,59 @@
+"""Our own Prometheus metrics, served at /metrics beside django-prometheus's
+request counts and latencies (by view, method and status).
+
+Import the one you need and count where the thing happens, after it has
+happened (after the commit for writes)::
+
+    from pedometer_site import metrics
+
+    metrics.SYNCS.inc()
+    metrics.STEP_RECORDS_STORED.inc(len(samples))
+    metrics.SOCKET_CONNECTIONS.inc()   # in connect(); .dec() in disconnect()
+
+Each app node (process) exports its own values; Prometheus scrapes every node
+and sums. Counters only go up: ask Prometheus for ``rate(...)``. The alert
+rules in deploy/prometheus/alerts.yml use these names, and a test checks that
+every name they use is exported, so rename both together.
+"""
+
+from prometheus_client import Counter, Gauge
+
+SYNCS = Counter(
+    "pedometer_syncs",
+    "Step syncs stored (one per accepted REST request or socket message, after the commit).",
+)
+STEP_RECORDS_STORED = Counter(
+    "pedometer_step_records_stored",
+    "Step records (one per user, day or hour) written by syncs, after the commit.",
+)
+SOCKET_CONNECTIONS = Gauge(
+    "pedometer_socket_connections",
+    "WebSockets open on this node now (inc in connect(), dec in disconnect()).",
+    multiprocess_mode="livesum",
+)
+NOTIFICATIONS_SENT = Counter(
+    "pedometer_notifications_sent",
+    "Push notifications FCM accepted.",
+)
+NOTIFICATIONS_FAILED = Counter(
+    "pedometer_notifications_failed",
+    "Push notifications that failed (FCM refused them or could not be reached), retries included.",
+)
+RANKING_FALLBACKS = Counter(
+    "pedometer_ranking_fallbacks",
+    "Leaderboard reads answered from SQL because the Redis index could not answer.",
+)
+REPLICA_FALLBACKS = Counter(
+    "pedometer_replica_fallbacks",
+    "Reads meant for the read replica that went to the primary because the replica was unreachable.",
+)
+DATABASE_UNAVAILABLE = Counter(
+    "pedometer_database_unavailable",
+    "Requests answered 503 because the database primary could not be reached.",
+)
+DEPENDENCY_UP = Gauge(
+    "pedometer_dependency_up",
+    "1 when the last readiness check reached the dependency, 0 when it did not.",
+    ["dependency"],
+    multiprocess_mode="liveall",
+)

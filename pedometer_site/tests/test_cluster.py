@@ -1,0 +1,93 @@
+"""The topology `make cluster` starts, end to end: HAProxy in front of three
+app nodes, a MariaDB primary and GTID replica, Redis and a worker. A request
+through the load balancer succeeds, and a node killed with SIGKILL under
+steady traffic leaves the pool without a single failed request.
+
+Slow for a test (about 30 s): deselect with ``-m "not cluster"``."""
+
+import shutil
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from scripts.cluster import ROOT, Cluster, Ports, wait_for
+
+pytestmark = pytest.mark.cluster
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # Apart from `make cluster`'s folder and ports, so both can run at once.
+    lb, n1, n2, n3, stats, primary, replica, redis = free_ports(8)
+    ports = Ports(lb=lb, nodes=(n1, n2, n3), stats=stats, primary=primary, replica=replica, redis=redis)
+    cluster = Cluster(base_dir=ROOT / "var" / "cluster-test", ports=ports, collectstatic=False, quiet=True)
+    cluster.down()  # anything a killed earlier run left behind
+    shutil.rmtree(cluster.base_dir, ignore_errors=True)
+    try:
+        cluster.startup_seconds = cluster.up()
+        yield cluster
+    finally:
+        cluster.down()
+    assert not any(cluster.running().values())
+
+
+class SteadyClient(threading.Thread):
+    """One client calling the API back to back, recording every outcome."""
+
+    def __init__(self, base_url: str, access: str) -> None:
+        super().__init__(daemon=True)
+        self.client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {access}"}, timeout=10)
+        self.outcomes: list[tuple[float, str]] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                outcome = str(self.client.get("/api/v1/me").status_code)
+            except httpx.HTTPError as exc:
+                outcome = type(exc).__name__
+            self.outcomes.append((time.monotonic(), outcome))
+        self.client.close()
+
+
+def test_requests_pass_through_haproxy_and_a_killed_node_leaves_without_failures(cluster, capsys):
+    assert httpx.get(f"{cluster.lb_url}/readyz").json()["checks"]["replica"]["ok"] is True
+    signup = {"email": "walker@example.com", "password": "correct-horse-battery", "display_name": "Walker"}
+    response = httpx.post(f"{cluster.lb_url}/api/v1/auth/register", json=signup, timeout=10)
+    assert response.status_code == 201, response.text
+
+    steady = SteadyClient(cluster.lb_url, response.json()["access"])
+    steady.start()
+    time.sleep(1.5)
+    killed_at = time.monotonic()
+    cluster.kill_node(1)
+    wait_for(lambda: cluster.backend_states()["node1"].startswith("DOWN"), 10, "node1 DOWN in HAProxy")
+    out_after = time.monotonic() - killed_at
+    time.sleep(2)
+    steady.stopping.set()
+    steady.join(15)
+
+    failures = [outcome for _, outcome in steady.outcomes if outcome != "200"]
+    after_kill = sum(1 for at, _ in steady.outcomes if at >= killed_at)
+    with capsys.disabled():
+        print(
+            f"\ncluster: up in {cluster.startup_seconds:.1f}s; killed node out of HAProxy after {out_after:.2f}s; "
+            f"{len(steady.outcomes)} requests ({after_kill} after the kill), {len(failures)} failed"
+        )
+    assert failures == []
+    assert after_kill > 10
+    assert cluster.backend_states() == {"node1": "DOWN", "node2": "UP", "node3": "UP"}
