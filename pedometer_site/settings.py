@@ -128,6 +128,9 @@ def database_from_url(url: str, *, connect_timeout: int = DB_CONNECT_TIMEOUT) ->
         conn_health_checks=True,
     )
     if config["ENGINE"] == "django.db.backends.mysql":
+        # Django's backend, reading the server's version once per process
+        # instead of on a second connection per request (see the module).
+        config["ENGINE"] = "pedometer_site.mysql_backend"
         config["OPTIONS"] = {
             "charset": "utf8mb4",
             # Strict mode turns silent truncation into an error; READ COMMITTED
