@@ -13,7 +13,8 @@ and drives GET /api/v1/rankings/day?limit=100 (the top 100 plus `me`) with
 wrk, rotating the bearer tokens of 200 walkers spread over the board (each
 with ten friends, some of them friends-only), so `me` is anyone from first
 to last. Per path: latency p50/p99 with one connection (requests one after
-another) and requests/s with eight connections.
+another) and requests/s with eight connections; and, for scale, the same
+for GET /api/v1/me (the floor of any signed-in request on this stack).
 
 Run:   .venv/bin/python bench/rankings.py [--users 1000000] [--seconds 10]
 Needs: MariaDB and Redis on loopback, wrk (Debian: apt-get install -y wrk).
@@ -224,10 +225,10 @@ def probe(server: Server, token: str) -> tuple[str, dict]:
         return response.headers["X-Rankings-Source"], json.loads(response.read())
 
 
-def wrk(server: Server, script: Path, *, connections: int, seconds: int) -> dict:
+def wrk(server: Server, script: Path, *, connections: int, seconds: int, path: str = BOARD_PATH) -> dict:
     threads = min(2, connections)
     command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"]
-    command += ["--timeout", "30s", "-s", str(script), f"{server.url}{BOARD_PATH}"]
+    command += ["--timeout", "30s", "-s", str(script), f"{server.url}{path}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -316,6 +317,9 @@ def main() -> None:
                     "latency": wrk(server, script, connections=1, seconds=args.seconds),
                     "throughput": wrk(server, script, connections=8, seconds=args.seconds),
                 }
+            # The floor under any signed-in request on this stack: JWT auth, one
+            # database connection, DRF, uvicorn. The board's own cost is what is above it.
+            floor = wrk(servers["redis"], script, connections=1, seconds=args.seconds, path="/api/v1/me")
             if answers["redis"] != answers["sql"]:
                 sys.exit("the two paths disagree on the board")
     finally:
@@ -329,8 +333,8 @@ def main() -> None:
     for label, key, part, fmt in [
         ("latency p50 (ms, 1 connection)", "p50", "latency", "{:.2f}"),
         ("latency p99 (ms, 1 connection)", "p99", "latency", "{:.2f}"),
-        ("requests/s (1 connection)", "rps", "latency", "{:.0f}"),
-        ("requests/s (8 connections)", "rps", "throughput", "{:.0f}"),
+        ("requests/s (1 connection)", "rps", "latency", "{:.1f}"),
+        ("requests/s (8 connections)", "rps", "throughput", "{:.1f}"),
         ("p99 (ms, 8 connections)", "p99", "throughput", "{:.1f}"),
         ("requests / non-2xx", None, "throughput", None),
     ]:
@@ -339,6 +343,7 @@ def main() -> None:
         else:
             cells = [fmt.format(r[part][key]) for r in (redis_result, sql_result)]
         log(f"{label:32}{cells[0]:>14}{cells[1]:>14}")
+    log(f"{'GET /api/v1/me p50 / p99 (ms)':32}{floor['p50']:>7.2f} /{floor['p99']:>5.1f}")
     ratio = redis_result["throughput"]["rps"] / max(sql_result["throughput"]["rps"], 0.001)
     log(f"{'throughput ratio':32}{ratio:>13.0f}x")
     log(f"{'full rebuild (day board)':32}{rebuild_seconds:>13.1f}s")
