@@ -16,6 +16,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
+from pedometer_site import metrics
+
 from . import selectors
 from .periods import EARLIEST_DATE, BoardKey, Period
 from .services import board_group
@@ -34,10 +36,12 @@ class LeaderboardConsumer(AsyncJsonWebsocketConsumer):
         self.group = board_group(self.period)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        metrics.SOCKET_CONNECTIONS.inc()
         await self.send_json(await self._snapshot())
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
+            metrics.SOCKET_CONNECTIONS.dec()
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def board_rows(self, event: dict) -> None:
