@@ -84,14 +84,21 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **
     return {"error": error}
 
 
-def _flatten_fields(detail: Any) -> dict[str, Any]:
+def _flatten_fields(detail: Any) -> Any:
     """DRF nests errors as lists and dicts of ErrorDetail; keep the nesting,
-    turn every leaf into a plain string."""
+    turn every leaf into a plain string.
+
+    A list of items (``many=True``) comes from DRF as one dict per item, empty
+    for the valid ones; it leaves keyed by index with the valid items dropped,
+    ``{"days": {"3": {"steps": [...]}}}``, the shape services use for the same
+    mistakes, so a client reads type errors and rule errors alike."""
     if isinstance(detail, dict):
         return {str(key): _flatten_fields(value) for key, value in detail.items()}
     if isinstance(detail, list):
-        return [_flatten_fields(item) for item in detail]  # type: ignore[return-value]
-    return str(detail)  # type: ignore[return-value]
+        if any(isinstance(item, dict | list) for item in detail):
+            return {str(index): _flatten_fields(item) for index, item in enumerate(detail) if item}
+        return [_flatten_fields(item) for item in detail]
+    return str(detail)
 
 
 def _validation_message(fields: dict[str, Any]) -> str:

@@ -178,10 +178,27 @@ if REDIS_URL:
             },
         }
     }
+    # Pub/sub: a group_send is one PUBLISH, and each process fans it out to its own
+    # sockets, where the list-based layer pushes and pops once per member socket
+    # (bench/live.py: p99 358 -> 226 ms, server CPU -25 %, at 1,000 sockets). Delivery
+    # is at most once, which live updates can afford: the database holds the truth and
+    # every (re)connect starts from a snapshot of it.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # redis-py 8 gives up on any read after 5 s by default; that killed
+                        # idle sockets (1011) under channels-redis's 5 s blocking reads. Explicit,
+                        # and short enough to notice a dead Redis.
+                        "socket_timeout": 10,
+                        "socket_connect_timeout": 2,
+                    }
+                ],
+                "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+            },
         }
     }
 else:
@@ -191,7 +208,7 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Background tasks (Celery) ---------------------------------------------
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -282,6 +299,11 @@ SPECTACULAR_SETTINGS = {
         "pedometer_site.schema.add_error_responses",
     ],
 }
+
+# --- Benchmarks -------------------------------------------------------------
+
+# Mounts the baseline endpoints bench/ingest.py compares against. Never in production.
+BENCH_ENDPOINTS = envbool("BENCH_ENDPOINTS", False)
 
 # --- Internationalisation, static ------------------------------------------
 

@@ -154,3 +154,23 @@ class FirebaseProject:
         if name is not None:
             claims["name"] = name
         return jwt.encode(claims, self.keys.private_key_pem, algorithm="RS256", headers={"kid": self.key_id})
+
+
+def websocket(
+    path: str, *, token: str | None = None, bearer: str | None = None, origin: str | None = "http://localhost"
+):
+    """A Channels test socket on the real ASGI application (origin check and
+    token middleware included). ``token`` goes in the query, ``bearer`` in
+    ``Sec-WebSocket-Protocol``, as a phone would send them."""
+    from channels.testing import WebsocketCommunicator
+
+    from pedometer_site.asgi import application
+
+    headers = [(b"origin", origin.encode())] if origin else []
+    subprotocols = None
+    if token is not None:
+        path += ("&" if "?" in path else "?") + f"token={token}"
+    if bearer is not None:
+        subprotocols = ["bearer", bearer]
+        headers.append((b"sec-websocket-protocol", f"bearer, {bearer}".encode()))
+    return WebsocketCommunicator(application, path, headers=headers, subprotocols=subprotocols)

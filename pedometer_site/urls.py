@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
@@ -11,8 +12,11 @@ from . import errors, health
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("steps/", include("steps.urls")),
     path("", include("rankings.api_urls")),
 ]
+if settings.BENCH_ENDPOINTS:  # benchmark baselines (bench/ingest.py); never in production
+    api_v1.append(path("bench/", include("bench.bare_upsert")))
 
 urlpatterns = [
     path("", include("rankings.urls")),

@@ -14,9 +14,11 @@ from urllib.parse import parse_qs
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from channels.security.websocket import OriginValidator
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -38,7 +40,8 @@ def _user_for_token(raw: str):
     authentication = JWTAuthentication()
     try:
         return authentication.get_user(authentication.get_validated_token(raw.encode()))
-    except (InvalidToken, TokenError, LookupError, ValueError):
+    # AuthenticationFailed covers bad tokens (InvalidToken) and deleted or deactivated accounts.
+    except (AuthenticationFailed, TokenError, LookupError, ValueError):
         return AnonymousUser()
 
 
@@ -53,3 +56,20 @@ class TokenAuthMiddleware(BaseMiddleware):
 def TokenAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' own stacks
     # Session first, then the token (when present) wins.
     return AuthMiddlewareStack(TokenAuthMiddleware(inner))
+
+
+class _BrowserOriginValidator(OriginValidator):
+    def valid_origin(self, parsed_origin) -> bool:
+        return parsed_origin is None or self.validate_origin(parsed_origin)
+
+
+def BrowserOriginValidator(application):  # noqa: N802 - named like Channels' validators
+    """Sockets that carry an Origin must come from one of our hosts; sockets
+    without one are let through.
+
+    The Origin check stops cross-site WebSocket hijacking: a foreign page
+    opening a socket that rides on the visitor's session cookie. Browsers
+    always send Origin, so that attack always carries one. Phone apps
+    (OkHttp, URLSession) send none, and must bring their own token anyway.
+    """
+    return _BrowserOriginValidator(application, settings.ALLOWED_HOSTS)

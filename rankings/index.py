@@ -492,6 +492,22 @@ def rank_standings(
     return ranked[offset : offset + limit], me
 
 
+def public_places(board: BoardKey, pks: Sequence[int]) -> dict[int, tuple[int, int]] | None:
+    """Each user's (steps, rank among public users) on ``board``; users not on
+    it are left out. None when the board is not ready. Two round trips."""
+    keys = keys_for(board)
+    with _redis() as client:
+        ready, members = _members(client, board, list(pks))
+        if not ready:
+            return None
+        standings = [decode_member(member) for member in members.values()]
+        pipe = client.pipeline(transaction=False)
+        for standing in standings:
+            pipe.zlexcount(keys.pub, "-", f"({steps_prefix(standing.steps)}")
+        higher = pipe.execute() if standings else []
+    return {s.pk: (s.steps, 1 + above) for s, above in zip(standings, higher, strict=True)}
+
+
 def public_ranks(standings: Sequence[tuple[BoardKey, int]]) -> list[int | None]:
     """The rank each (board, steps) has among public users (a signed-out
     visitor's view), or None where the board is not ready; one round trip."""

@@ -56,6 +56,18 @@ class BoardKey:
         return cls(period, start, end)
 
     @classmethod
+    def from_label(cls, period: Period | str, label: str) -> BoardKey:
+        """The board a ``label`` names (the inverse of ``label``); ValueError if it names none."""
+        period = Period(period)
+        if period is Period.WEEK:
+            year, _, week = label.partition("-W")
+            return cls.of(period, date.fromisocalendar(int(year), int(week), 1))
+        if period is Period.MONTH:
+            year, _, month = label.partition("-")
+            return cls.of(period, date(int(year), int(month), 1))
+        return cls.of(period, date.fromisoformat(label))
+
+    @classmethod
     def touched_by(cls, day: date) -> list[BoardKey]:
         """Every board whose total changes when ``day``'s count does."""
         keys = [cls.of(Period.DAY, day), cls.of(Period.WEEK, day), cls.of(Period.MONTH, day)]

@@ -29,6 +29,7 @@ from uuid import UUID
 
 from django.db import connection, connections, router
 from django.db.models import F, Max, Q, QuerySet, Sum
+from django.utils import timezone
 
 from accounts.models import User, Visibility
 from accounts.selectors import friend_visibilities
@@ -155,6 +156,43 @@ def _public_id(value: object) -> str:
     """A uuid column as text with dashes (MariaDB has a uuid type; SQLite keeps 32 hex digits)."""
     text = str(value)
     return text if len(text) == 36 else str(UUID(text))
+
+
+def public_rows(key: BoardKey, user_ids: list[str], *, within: int) -> list[dict]:
+    """Rows for the live feed, as a signed-out visitor sees the board: the
+    public users among ``user_ids`` with their steps and rank, those ranked
+    beyond ``within`` left out. A user with no steps left gets a row with 0
+    (the page drops it). Without a ready index, ranks are None: the page
+    places and ranks rows itself, and a count per row is not worth it here."""
+    wanted = []
+    for user_id in user_ids:
+        try:
+            wanted.append(UUID(str(user_id)))
+        except ValueError:
+            continue
+    people = list(
+        User.objects.filter(uuid__in=wanted, visibility=Visibility.PUBLIC).values_list("pk", "uuid", "display_name")
+    )
+    if not people:
+        return []
+    pks = [pk for pk, _, _ in people]
+    places: dict[int, tuple[int, int | None]] | None = None
+    if index.enabled() and key.is_indexed(timezone.now()):
+        try:
+            places = index.public_places(key, pks)
+        except index.IndexUnavailable:
+            places = None
+    if places is None:
+        places = {
+            pk: (total, None) for pk, total in board_totals(key, Q(user_id__in=pks)).values_list("user_id", "total")
+        }
+    rows = []
+    for pk, uuid, name in people:
+        steps, rank = places.get(pk, (0, None))
+        if rank is not None and rank > within:
+            continue
+        rows.append({"rank": rank, "user": str(uuid), "display_name": name, "steps": steps})
+    return sorted(rows, key=lambda row: -row["steps"])
 
 
 # --- SQL -----------------------------------------------------------------------

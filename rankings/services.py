@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from accounts.models import User, Visibility
 from steps.models import DayTotal
 
 from . import index, selectors
+from .board_feed import note_board_changes
 from .periods import RETENTION, BoardKey, Period
 
 if TYPE_CHECKING:
@@ -40,8 +39,8 @@ def index_day_totals(*, user: User, changes: Sequence[DayChange]) -> None:
     """Called after ``record_steps`` commits, with the days whose totals changed.
 
     Writes the user's absolute totals for every board those days belong to
-    (day, week, month, the seven rolling7 windows), then sends the changed
-    rows to the live boards. A lowered total (a staff correction) is forced
+    (day, week, month, the seven rolling7 windows), then notes the change
+    for the live boards. A lowered total (a staff correction) is forced
     past the index's max-wins rule.
     """
     if not changes:
@@ -178,30 +177,9 @@ def request_repair(*, board: BoardKey) -> None:
 
 
 def _broadcast(user: User, totals: dict[BoardKey, tuple[int, datetime | None]]) -> None:
-    """Sends the user's changed rows to the live boards. Only public users go
-    to these shared groups; ranks are the public ones (a signed-out view) and
-    the page re-ranks the rows it shows."""
-    layer = get_channel_layer()
-    live = [(board, total) for board, (total, _) in totals.items() if board.period in LIVE_PERIODS]
-    if layer is None or not live:
-        return
-    try:
-        ranks = index.public_ranks(live)
-    except index.IndexUnavailable:
-        ranks = [None] * len(live)
-    messages = []
-    for (board, total), rank in zip(live, ranks, strict=True):
-        row = {"rank": rank if total > 0 else None, "user": str(user.uuid), "display_name": user.display_name}
-        row["steps"] = total
-        message = {"type": "board.rows", "period": board.period.value, "key": board.label, "rows": [row]}
-        messages.append((board_group(board.period), message))
-    try:
-        async_to_sync(_send_all)(layer, messages)
-    except Exception:
-        logger.warning("live board update for user %s could not be sent", user.pk, exc_info=True)
-
-
-async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:
-    # One trip into async land per sync, not one per message.
-    for group, message in messages:
-        await layer.group_send(group, message)
+    """Notes the user's change on the live boards; each board's feed
+    (``rankings.board_feed``) sends the changed rows at most every 250 ms.
+    Only public users are noted: these feeds are shared by every watcher."""
+    for board in totals:
+        if board.period in LIVE_PERIODS:
+            note_board_changes(period=board.period.value, key=board.label, users=[str(user.uuid)])

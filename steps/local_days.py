@@ -3,7 +3,7 @@ their IANA time zone; weeks are ISO weeks (Monday first)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from accounts.models import User
@@ -15,6 +15,15 @@ def local_today(user: User, now: datetime) -> date:
 
 def local_day_of(user: User, instant: datetime) -> date:
     return instant.astimezone(ZoneInfo(user.timezone)).date()
+
+
+def local_day_bounds(user: User, day: date) -> tuple[datetime, datetime]:
+    """The UTC instants where ``day`` starts and the next day starts on the
+    user's wall clock: 23 or 25 hours apart on daylight-saving days."""
+    zone = ZoneInfo(user.timezone)
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    return start, end
 
 
 def is_local_hour_start(user: User, instant: datetime) -> bool:

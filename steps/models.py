@@ -23,6 +23,11 @@ class DailySteps(models.Model):
     distance_m = models.PositiveIntegerField(null=True, blank=True)
     floors = models.PositiveIntegerField(null=True, blank=True)
     flagged = models.BooleanField(default=False, help_text="Unusually high: waiting for staff review.")
+    ceiling = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Set by a staff correction: later syncs from this device cannot raise the day above it.",
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -11,12 +11,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max, Model, Sum
+from django.db.models.constants import OnConflict
 
 from accounts.models import User
 from notifications.services import queue_goal_notification
 from pedometer_site.errors import DomainError
 from rankings.services import index_day_totals
 
+from .broadcasts import broadcast_day_totals
 from .local_days import is_local_hour_start, local_day_of, local_today
 from .models import DEFAULT_SOURCE, DailySteps, DayTotal, HourlySteps, StepCorrection
 
@@ -68,6 +70,11 @@ class StepsValidationError(DomainError):
     code = "validation_error"
 
 
+class StaffOnlyError(DomainError):
+    status_code = 403
+    code = "permission_denied"
+
+
 class _Errors:
     """Collects every problem in a sync, keyed the way the client sent it."""
 
@@ -99,14 +106,21 @@ def _check_day(errors: _Errors, collection: str, index: int, field: str, day: da
         errors.item(collection, index, field, f"Is more than {max_age} days ago; older days cannot be synced.")
 
 
+def check_sync_size(item_count: int) -> None:
+    """Callers may check this before parsing a large body item by item."""
+    if item_count > MAX_ITEMS_PER_SYNC:
+        raise StepsValidationError(
+            "Nothing was stored: too many items.",
+            fields={"non_field_errors": [f"At most {MAX_ITEMS_PER_SYNC} days and hours in one sync."]},
+        )
+
+
 def validate_sync(
     *, user: User, days: list[DaySample], hours: list[HourSample], source: str, now: datetime, max_age_days: int | None
 ) -> None:
     """Every rule a sync must meet, checked before anything is written."""
+    check_sync_size(len(days) + len(hours))
     errors = _Errors()
-    if len(days) + len(hours) > MAX_ITEMS_PER_SYNC:
-        errors.whole("non_field_errors", f"At most {MAX_ITEMS_PER_SYNC} days and hours in one sync.")
-        errors.raise_if_any()
     if not source or len(source) > 64:
         errors.whole("source", "Must be 1 to 64 characters.")
     today = local_today(user, now)
@@ -179,31 +193,105 @@ def record_steps(
     if not day_samples and not hour_samples:
         return []
 
+    hour_days = {local_day_of(user, start) for start in hour_samples}
+    touched = sorted(set(day_samples) | hour_days)
     with transaction.atomic():
-        # One person's syncs take turns (their phones race each other); different
-        # people never wait on each other. Holding this lock makes read-then-write safe.
-        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
-        hour_days = _write_hours(user, source, hour_samples, now)
-        touched = sorted(set(day_samples) | hour_days)
-        _write_days(user, source, touched, day_samples, now)
-        changes = _write_totals(user, touched, now)
+        totals = _lock_user_and_read_totals(user, touched)
+        _write_hours(user, source, hour_samples, now)
+        device_days = _write_days(user, source, touched, day_samples, hour_days, now)
+        changes = _raise_totals(user, device_days, totals, now)
         _queue_goal_notifications(user, changes, now)
         changed = [change for change in changes if change.changed]
         if changed:
             transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
+            transaction.on_commit(lambda: broadcast_day_totals(user=user, changes=changed, now=now))
     return changes
 
 
+# The reads and upserts every sync runs are written in SQL: compiling them
+# through the ORM took more CPU than all the rest of a one-day sync, and the
+# server's CPU per request is what bounds its throughput (bench/ingest.py).
+# Plain SQL that MySQL, MariaDB and SQLite read alike; values are parameters.
+
+
+def _in_list(days: list[date]) -> tuple[str, list[str]]:
+    return ", ".join(["%s"] * len(days)), [connection.ops.adapt_datefield_value(day) for day in days]
+
+
+def _aware(value: datetime) -> datetime:
+    # Django keeps datetimes as UTC; a raw cursor hands them back naive.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _lock_user_and_read_totals(user: User, days: list[date]) -> dict[date, DayTotal]:
+    """Takes the user's row lock and, in the same round trip, reads their
+    stored totals for ``days``.
+
+    One person's syncs take turns (their phones race each other); different
+    people never wait on each other. Holding this lock makes read-then-write
+    safe. A locking read sees the latest committed rows, so the totals read
+    here are the ones the previous holder of the lock left.
+    """
+    placeholders, params = _in_list(days)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT t.day, t.steps, t.reached_at FROM {User._meta.db_table} u "  # noqa: S608 - values are parameters
+        f"LEFT JOIN {DayTotal._meta.db_table} t ON t.user_id = u.id AND t.day IN ({placeholders}) "
+        f"WHERE u.id = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, user.pk])
+        rows = cursor.fetchall()
+    return {
+        day: DayTotal(user=user, day=day, steps=steps, reached_at=_aware(reached_at))
+        for day, steps, reached_at in rows
+        if day is not None
+    }
+
+
+def _read_device_days(
+    user: User, source: str, days: list[date]
+) -> dict[date, tuple[int, int | None, int | None, int | None]]:
+    """(steps, distance_m, floors, ceiling) of this device's stored days."""
+    placeholders, params = _in_list(days)
+    sql = (
+        f"SELECT day, steps, distance_m, floors, ceiling FROM {DailySteps._meta.db_table} "  # noqa: S608 - as above
+        f"WHERE user_id = %s AND source = %s AND day IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, source, *params])
+        return {
+            day: (steps, distance_m, floors, ceiling) for day, steps, distance_m, floors, ceiling in cursor.fetchall()
+        }
+
+
 def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
-    """One INSERT ... ON DUPLICATE KEY UPDATE (ON CONFLICT on SQLite) for many rows."""
-    # MySQL upserts on any unique key and refuses to be told which; SQLite needs it named.
-    target = unique_fields if connection.features.supports_update_conflicts_with_target else None
-    model.objects.bulk_create(rows, update_conflicts=True, unique_fields=target, update_fields=update_fields)
+    """One INSERT ... ON DUPLICATE KEY UPDATE (ON CONFLICT on SQLite) for many rows:
+    the statement ``bulk_create(update_conflicts=True)`` writes, with Django's
+    own clause for each database, without its per-call work."""
+    meta, ops = model._meta, connection.ops
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    conflict = ops.on_conflict_suffix_sql(
+        fields,
+        OnConflict.UPDATE,
+        [meta.get_field(name).column for name in update_fields],
+        [meta.get_field(name).column for name in unique_fields],
+    )
+    insert = f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(ops.quote_name(f.column) for f in fields)})"
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    batch = max(ops.bulk_batch_size(fields, rows), 1)  # SQLite caps the parameters of one statement
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), batch):
+            chunk = rows[first : first + batch]
+            params = [
+                field.get_db_prep_save(getattr(row, field.attname), connection) for row in chunk for field in fields
+            ]
+            cursor.execute(f"{insert} VALUES {', '.join([row_sql] * len(chunk))} {conflict}", params)
 
 
-def _write_hours(user: User, source: str, samples: dict[datetime, int], now: datetime) -> set[date]:
+def _write_hours(user: User, source: str, samples: dict[datetime, int], now: datetime) -> None:
     if not samples:
-        return set()
+        return
     stored = {
         row.hour_start: row
         for row in HourlySteps.objects.filter(user=user, source=source, hour_start__in=list(samples))
@@ -221,7 +309,7 @@ def _write_hours(user: User, source: str, samples: dict[datetime, int], now: dat
                 source=source,
                 steps=steps,
                 flagged=steps > FLAG_HOURLY_ABOVE,
-                created_at=row.created_at if row else now,
+                created_at=now,  # kept as it was when the row exists: not among the updated fields
                 updated_at=now,
             )
         )
@@ -232,53 +320,84 @@ def _write_hours(user: User, source: str, samples: dict[datetime, int], now: dat
             unique_fields=["user", "hour_start", "source"],
             update_fields=["steps", "flagged", "updated_at"],
         )
-    return {local_day_of(user, start) for start in samples}
 
 
-def _write_days(user: User, source: str, touched: list[date], samples: dict[date, DaySample], now: datetime) -> None:
-    hour_sums = dict(
-        HourlySteps.objects.filter(user=user, source=source, day__in=touched)
-        .values("day")
-        .annotate(total=Sum("steps"))
-        .values_list("day", "total")
+def _write_days(
+    user: User, source: str, touched: list[date], samples: dict[date, DaySample], hour_days: set[date], now: datetime
+) -> dict[date, int]:
+    """Raises this device's day rows; returns each touched day's count for the device."""
+    # Days whose hours did not change already hold at least their hours' sum: only new hours can lift a day.
+    hour_sums = (
+        dict(
+            HourlySteps.objects.filter(user=user, source=source, day__in=sorted(hour_days))
+            .values("day")
+            .annotate(total=Sum("steps"))
+            .values_list("day", "total")
+        )
+        if hour_days
+        else {}
     )
-    stored = {row.day: row for row in DailySteps.objects.filter(user=user, source=source, day__in=touched)}
-    rows = []
+    stored = _read_device_days(user, source, touched)
+    device_days: dict[date, int] = {}
+    plain, unusual = [], []
     for day in touched:
-        row = stored.get(day)
+        old = stored.get(day)
+        old_steps, old_distance, old_floors, ceiling = old or (0, None, None, None)
         sample = samples.get(day)
-        old = (row.steps, row.distance_m, row.floors) if row else (0, None, None)
-        steps = max(old[0], sample.steps if sample else 0, hour_sums.get(day) or 0)
-        distance_m = _max_or_none(old[1], sample.distance_m if sample else None)
-        floors = _max_or_none(old[2], sample.floors if sample else None)
-        if row is not None and (steps, distance_m, floors) == old:
+        steps = max(old_steps, sample.steps if sample else 0, hour_sums.get(day) or 0)
+        if ceiling is not None:
+            # A staff correction stands: the phone re-sending the old count must not undo it.
+            steps = min(steps, max(ceiling, old_steps))
+        device_days[day] = steps
+        distance_m = _max_or_none(old_distance, sample.distance_m if sample else None)
+        floors = _max_or_none(old_floors, sample.floors if sample else None)
+        if old is not None and (steps, distance_m, floors) == (old_steps, old_distance, old_floors):
             continue
-        newly_unusual = steps > FLAG_DAILY_ABOVE and steps > old[0]
-        rows.append(
-            DailySteps(
-                user=user,
-                day=day,
-                source=source,
-                steps=steps,
-                distance_m=distance_m,
-                floors=floors,
-                flagged=newly_unusual or bool(row and row.flagged),
-                reviewed_at=None if newly_unusual else (row.reviewed_at if row else None),
-                reviewed_by_id=None if newly_unusual else (row.reviewed_by_id if row else None),
-                created_at=row.created_at if row else now,
-                updated_at=now,
-            )
-        )
+        row = DailySteps(
+            user=user, day=day, source=source, steps=steps, distance_m=distance_m, floors=floors,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        if steps > FLAG_DAILY_ABOVE and steps > old_steps:
+            # Newly unusual: flagged for review (again, if it was reviewed at a lower count).
+            row.flagged = True
+            unusual.append(row)
+        else:
+            plain.append(row)
+    counts = ["steps", "distance_m", "floors", "updated_at"]
+    if plain:
+        _upsert(DailySteps, plain, unique_fields=["user", "day", "source"], update_fields=counts)
+    if unusual:
+        review = ["flagged", "reviewed_at", "reviewed_by"]
+        _upsert(DailySteps, unusual, unique_fields=["user", "day", "source"], update_fields=counts + review)
+    return device_days
+
+
+def _raise_totals(
+    user: User, device_days: dict[date, int], stored: dict[date, DayTotal], now: datetime
+) -> list[DayChange]:
+    """The user's totals after one device's counts went up (or stayed).
+
+    A total is the maximum over devices and ``record_steps`` only ever raises
+    one device's counts, so the new total is the larger of the stored total
+    and that device's count: no need to read the other devices. (Corrections
+    may lower a count and recompute from every device: ``_recompute_totals``.)
+    """
+    changes, rows = [], []
+    for day, device_steps in sorted(device_days.items()):
+        row = stored.get(day)
+        old = row.steps if row else 0
+        if row is None or device_steps > old:
+            new, reached_at = max(old, device_steps), now
+            rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at))
+        else:
+            new, reached_at = old, row.reached_at
+        changes.append(DayChange(day=day, old_total=old, new_total=new, goal=user.daily_goal, reached_at=reached_at))
     if rows:
-        _upsert(
-            DailySteps,
-            rows,
-            unique_fields=["user", "day", "source"],
-            update_fields=["steps", "distance_m", "floors", "flagged", "reviewed_at", "reviewed_by", "updated_at"],
-        )
+        _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at"])
+    return changes
 
 
-def _write_totals(user: User, touched: list[date], now: datetime) -> list[DayChange]:
+def _recompute_totals(user: User, touched: list[date], now: datetime) -> list[DayChange]:
     """Recomputes the user's total (max over sources) for the touched days."""
     maxima = dict(
         DailySteps.objects.filter(user=user, day__in=touched)
@@ -317,7 +436,7 @@ def correct_daily_steps(
 ) -> DayChange:
     """A staff correction: the only write that may lower a count. Audited."""
     if not staff.is_staff:
-        raise DomainError("Only staff can correct step counts.")
+        raise StaffOnlyError("Only staff can correct step counts.")
     if not reason.strip():
         raise StepsValidationError("Say why the count is corrected.", fields={"reason": ["This field is required."]})
     if not 0 <= steps <= MAX_DAILY_STEPS:
@@ -336,6 +455,7 @@ def correct_daily_steps(
             created_at=now,
         )
         row.steps = steps
+        row.ceiling = steps
         hours = HourlySteps.objects.filter(user=user, day=day, source=source)
         if steps < (hours.aggregate(total=Sum("steps"))["total"] or 0):
             # A day never counts less than its hours: hours above the corrected total go with it.
@@ -343,8 +463,17 @@ def correct_daily_steps(
         row.flagged = False
         row.reviewed_at, row.reviewed_by = now, staff
         row.updated_at = now
-        row.save(update_fields=["steps", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
-        (change,) = _write_totals(user, [day], now)
+        row.save(update_fields=["steps", "ceiling", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
+        (change,) = _recompute_totals(user, [day], now)
         if change.changed:
             transaction.on_commit(lambda: index_day_totals(user=user, changes=[change]))
     return change
+
+
+def review_flagged_days(*, staff: User, ids: Iterable[int], now: datetime) -> int:
+    """Staff looked at unusual days and let them stand; returns how many were flagged."""
+    if not staff.is_staff:
+        raise StaffOnlyError("Only staff can review step counts.")
+    return DailySteps.objects.filter(pk__in=list(ids), flagged=True).update(
+        flagged=False, reviewed_at=now, reviewed_by=staff, updated_at=now
+    )

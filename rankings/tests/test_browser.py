@@ -1,6 +1,6 @@
 """The leaderboard in a real browser: Debian's Chromium, driven by Playwright,
 against the real ASGI server (uvicorn, a subprocess on the test database and
-Redis). A sync moves a row to its new place without a reload.
+Redis). A sync through the API moves a row to its new place without a reload.
 
 pytest-django's live_server speaks WSGI only (no WebSockets), hence the
 subprocess; the test is transactional so the server sees its rows.
@@ -8,12 +8,11 @@ subprocess; the test is transactional so the server sees its rows.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import Visibility
 from pedometer_site.testing import PASSWORD, make_user
@@ -61,17 +60,6 @@ def chromium(monkeypatch):
             browser.close()
 
 
-def in_thread(function, *args):
-    def run():
-        try:
-            return function(*args)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
-
-
 def board_rows(page) -> list[tuple[str, str, str]]:
     return page.eval_on_selector_all(
         "#board tbody tr",
@@ -98,10 +86,14 @@ def test_a_sync_moves_the_row_live_without_a_reload(asgi_server, chromium):
     assert page.get_attribute("#board tbody tr.me", "data-name") == "Me"
     page.evaluate("window.__sameDocument = true")
 
-    # The steps API posts through record_steps too; here the test process calls
-    # it, and the channel layer (Redis) carries the change to the server's socket.
-    # (In a thread of its own: Playwright keeps an event loop in this one.)
-    in_thread(walk, me, 9_000, TODAY)
+    # A phone syncs through the API; the server's board feed moves the row.
+    response = page.request.post(
+        f"{asgi_server}/api/v1/steps/sync",
+        data={"source": "phone", "days": [{"date": TODAY.isoformat(), "steps": 9_000}]},
+        headers={"Authorization": f"Bearer {AccessToken.for_user(me)}"},
+    )
+    assert response.status == 200, response.text()
+    assert response.json()["days"][0]["steps"] == 9_000
 
     page.wait_for_function("document.querySelector('#board tbody tr').dataset.name === 'Me'", timeout=10_000)
     assert page.evaluate("window.__sameDocument") is True  # moved in place: no reload

@@ -106,3 +106,18 @@ def test_racing_syncs_end_at_the_larger_value():
     assert failures == []
     assert total(user) == max(values)
     assert DailySteps.objects.filter(user=user).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_later_sync_keeps_when_the_record_was_created_and_its_flag():
+    user = make_user()
+    record_steps(user=user, days=[DaySample(TODAY, 60_000)], now=NOW)
+    later = NOW + timedelta(hours=2)
+    record_steps(user=user, days=[DaySample(TODAY, 60_000, distance_m=40_000)], now=later)
+    row = DailySteps.objects.get(user=user)
+    assert (row.created_at, row.updated_at) == (NOW, later)
+    assert (row.distance_m, row.flagged) == (40_000, True)
+    hour = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    record_steps(user=user, hours=[HourSample(hour, 100)], now=NOW)
+    record_steps(user=user, hours=[HourSample(hour, 200)], now=later)
+    assert HourlySteps.objects.values_list("steps", "created_at", "updated_at").get() == (200, NOW, later)

@@ -4,17 +4,26 @@ friendships, and a staff account. Safe to run again: it adds nothing twice."""
 from __future__ import annotations
 
 import random
+from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
-from accounts.models import User, Visibility
+from accounts.models import Friendship, FriendshipStatus, User, Visibility
+from steps.local_days import local_day_bounds, local_today
+from steps.services import DaySample, HourSample, record_steps
 
 STAFF_EMAIL = "staff@example.com"
 STAFF_PASSWORD = "walk-the-talk-2026"  # noqa: S105 - printed for the local demo on purpose
 DEMO_PASSWORD = "demo-walker-2026"  # noqa: S105
 DEMO_USERS = 50
+DEMO_DAYS = 30
+DEMO_SOURCE = "demo-phone"
+# Each walker befriends the walkers this many places after them (wrapping round).
+FRIEND_OFFSETS = (1, 2, 7)
 TIMEZONES = ["UTC", "Europe/Berlin", "Asia/Seoul", "America/New_York", "America/Los_Angeles", "Australia/Sydney"]
 FIRST_NAMES = [
     "Ada", "Bo", "Chen", "Dana", "Emil", "Fatima", "Gus", "Hana", "Ivan", "Jun",
@@ -28,10 +37,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         rng = random.Random(2026)  # noqa: S311 - the same demo every time; nothing secret
+        now = timezone.now()
         with transaction.atomic():
             users = self._users(rng)
             self._staff()
-        self.stdout.write(f"Demo data ready: {len(users)} walkers.")
+            friendships = self._friendships(users, now)
+        with transaction.atomic():  # one commit, not fifty: seconds on SQLite
+            for user in users:
+                self._steps(user, now)
+        self.stdout.write(
+            f"Demo data ready: {len(users)} walkers, {DEMO_DAYS} days of steps, {friendships} friendships."
+        )
         self.stdout.write(f"Staff sign-in at /admin/: {STAFF_EMAIL} / {STAFF_PASSWORD}")
         self.stdout.write(f"Any walker signs in with walker<N>@example.com / {DEMO_PASSWORD}")
 
@@ -57,3 +73,48 @@ class Command(BaseCommand):
     def _staff(self) -> None:
         if not User.objects.filter(email=STAFF_EMAIL).exists():
             User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD, display_name="Staff")
+
+    def _steps(self, user: User, now: datetime) -> None:
+        """A month of days and today's hours. Each value depends only on the walker
+        and the day, so a second run stores nothing new (max-wins), except that
+        today grows as the day goes on, the way a phone's count does."""
+        today = local_today(user, now)
+        level = random.Random(user.email).randint(3_000, 14_000)  # noqa: S311 - demo data
+        days = []
+        for offset in range(DEMO_DAYS):
+            day = today - timedelta(days=offset)
+            rng = random.Random(f"{user.email}/{day.isoformat()}")  # noqa: S311 - demo data
+            steps = max(0, int(rng.gauss(level, level * 0.35)))
+            days.append(
+                DaySample(day=day, steps=min(steps, 45_000), distance_m=int(steps * 0.76), floors=rng.randint(0, 25))
+            )
+        # Today so far: spread over the hours since 07:00 local time.
+        day_start, _ = local_day_bounds(user, today)
+        hours_gone = int((now - day_start).total_seconds() // 3600)
+        walking_hours = [day_start + timedelta(hours=h) for h in range(7, min(hours_gone, 22) + 1)]
+        today_full = days[0].steps
+        today_so_far = today_full * len(walking_hours) // 16
+        per_hour = today_so_far // len(walking_hours) if walking_hours else 0
+        floors_so_far = (days[0].floors or 0) * len(walking_hours) // 16
+        days[0] = DaySample(day=today, steps=today_so_far, distance_m=int(today_so_far * 0.76), floors=floors_so_far)
+        hours = [HourSample(start=start, steps=min(per_hour, 9_000)) for start in walking_hours]
+        record_steps(user=user, days=days, hours=hours, source=DEMO_SOURCE, now=now, max_age_days=None)
+
+    def _friendships(self, users: list[User], now: datetime) -> int:
+        pairs = set()
+        for index, user in enumerate(users):
+            for offset in FRIEND_OFFSETS:
+                other = users[(index + offset) % len(users)]
+                pairs.add((user.pk, other.pk) if user.pk < other.pk else (other.pk, user.pk))
+        pks = [user.pk for user in users]
+        existing = {
+            tuple(sorted(pair))
+            for pair in Friendship.objects.filter(Q(from_user__in=pks) & Q(to_user__in=pks)).values_list(
+                "from_user", "to_user"
+            )
+        }
+        Friendship.objects.bulk_create(
+            Friendship(from_user_id=a, to_user_id=b, status=FriendshipStatus.ACCEPTED, created_at=now, accepted_at=now)
+            for a, b in sorted(pairs - existing)
+        )
+        return len(pairs)

@@ -1,0 +1,295 @@
+"""Step sync and history endpoints: parse types, call a service or selector, render.
+
+The rules (bounds, dates, hour alignment, item count) live in
+``steps.services``, so the WebSocket and the REST API refuse the same things
+in the same words; serializers here only turn JSON into typed samples.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pedometer_site.serializers import StrictSerializer
+
+from . import selectors, services
+from .local_days import local_today
+from .models import DEFAULT_SOURCE
+from .services import DaySample, HourSample
+
+# --- Input ------------------------------------------------------------------
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """An instant written with its UTC offset. A bare wall-clock time would have
+    to be guessed in some zone, so it is refused rather than guessed."""
+
+    default_error_messages = {"naive": "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00."}
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class DayInput(StrictSerializer):
+    date = serializers.DateField(help_text="Your local calendar day, YYYY-MM-DD.")
+    steps = serializers.IntegerField(help_text="The day's total so far on this device (0 to 100,000).")
+    distance_m = serializers.IntegerField(required=False, allow_null=True, help_text="Metres walked (0 to 250,000).")
+    floors = serializers.IntegerField(required=False, allow_null=True, help_text="Floors climbed (0 to 3,000).")
+
+
+class HourInput(StrictSerializer):
+    start = OffsetDateTimeField(help_text="Start of the hour, with offset; on the hour in your time zone.")
+    steps = serializers.IntegerField(help_text="Steps in that hour on this device (0 to 15,000).")
+
+
+class SyncInput(StrictSerializer):
+    source = serializers.CharField(
+        required=False,
+        default=DEFAULT_SOURCE,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="This device's id (1 to 64 characters); two devices' counts are never added up.",
+    )
+    days = DayInput(many=True, help_text="Day totals; may be empty when only hours are sent.")
+    hours = HourInput(many=True, required=False, help_text="Hourly buckets.")
+
+
+class DaysQuery(StrictSerializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # `from` is a Python keyword, so the fields are declared here rather than as attributes.
+        return {
+            "from": serializers.DateField(required=False, help_text="First day (default: 29 days before `to`)."),
+            "to": serializers.DateField(required=False, help_text="Last day (default: your local today)."),
+        }
+
+
+class HoursQuery(StrictSerializer):
+    date = serializers.DateField(required=False, help_text="Your local day (default: today).")
+
+
+class UUIDListField(serializers.CharField):
+    default_error_messages = {"invalid_id": "Not a valid id: {value!r}."}
+
+    def to_internal_value(self, data: Any) -> list[UUID]:
+        text = super().to_internal_value(data)
+        ids = []
+        for part in (piece.strip() for piece in text.split(",")):
+            if not part:
+                continue
+            try:
+                ids.append(UUID(part))
+            except ValueError:
+                self.fail("invalid_id", value=part[:40])
+        return ids
+
+
+class UsersQuery(StrictSerializer):
+    ids = UUIDListField(help_text="Comma-separated user ids, at most 100.")
+    date = serializers.DateField(required=False, help_text="The day (default: your local today).")
+
+
+def _parsed(serializer_class: type[serializers.Serializer], data: Any) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _item_count(value: Any) -> int:
+    return len(value) if isinstance(value, list) else 0
+
+
+# --- Output -----------------------------------------------------------------
+
+
+class SyncedDaySerializer(serializers.Serializer):
+    date = serializers.DateField(source="day")
+    steps = serializers.IntegerField(source="new_total", help_text="Your stored total: the maximum over devices.")
+    goal = serializers.IntegerField()
+    goal_reached = serializers.BooleanField()
+
+
+class SyncResponse(serializers.Serializer):
+    days = SyncedDaySerializer(many=True, help_text="Every day the sync touched.")
+
+
+class DayStepsSerializer(serializers.Serializer):
+    date = serializers.DateField(source="day")
+    steps = serializers.IntegerField()
+    goal_reached = serializers.BooleanField()
+
+
+class DaysResponse(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "from": serializers.DateField(source="start"),
+            "to": serializers.DateField(source="end"),
+            "goal": serializers.IntegerField(help_text="Your current daily goal, which goal_reached compares with."),
+            "days": DayStepsSerializer(many=True, help_text="Every day of the range, oldest first; 0 when none."),
+        }
+
+
+class WallClockDateTimeField(serializers.DateTimeField):
+    """Renders an aware datetime with its own offset (DRF would convert it to UTC)."""
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+class HourStepsSerializer(serializers.Serializer):
+    start = WallClockDateTimeField(help_text="Start of the hour, with your time zone's offset.")
+    steps = serializers.IntegerField(help_text="The maximum over your devices.")
+
+
+class HoursResponse(serializers.Serializer):
+    date = serializers.DateField()
+    timezone = serializers.CharField()
+    hours = HourStepsSerializer(many=True, help_text="Every hour of the day (23 or 25 on clock changes).")
+
+
+class TodaySerializer(serializers.Serializer):
+    steps = serializers.IntegerField(source="today_steps")
+    goal = serializers.IntegerField()
+    progress = serializers.FloatField(help_text="steps / goal; above 1 once the goal is passed.")
+    goal_reached = serializers.BooleanField()
+
+
+class StreakSerializer(serializers.Serializer):
+    current = serializers.IntegerField(
+        source="current_streak",
+        help_text="Consecutive goal days ending today, or yesterday while today's goal is not yet reached.",
+    )
+    best = serializers.IntegerField(source="best_streak")
+
+
+class BestDaySerializer(serializers.Serializer):
+    date = serializers.DateField(source="day")
+    steps = serializers.IntegerField()
+
+
+class AverageSerializer(serializers.Serializer):
+    last_7_days = serializers.IntegerField(source="average_7d", help_text="Over the 7 complete days before today.")
+    last_30_days = serializers.IntegerField(source="average_30d", help_text="Over the 30 complete days before today.")
+
+
+class TotalsSerializer(serializers.Serializer):
+    this_week = serializers.IntegerField(source="week_total", help_text="Monday through today.")
+    this_month = serializers.IntegerField(source="month_total", help_text="The 1st through today.")
+
+
+class SummaryResponse(serializers.Serializer):
+    date = serializers.DateField(source="today", help_text="Your local today.")
+    timezone = serializers.CharField()
+    today = TodaySerializer(source="*")
+    streak = StreakSerializer(source="*")
+    best_day = BestDaySerializer(allow_null=True)
+    average = AverageSerializer(source="*")
+    totals = TotalsSerializer(source="*")
+
+
+class UserDayStepsSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="user.uuid")
+    display_name = serializers.CharField(source="user.display_name")
+    steps = serializers.IntegerField()
+    goal_reached = serializers.BooleanField()
+
+
+class UsersResponse(serializers.Serializer):
+    date = serializers.DateField()
+    users = UserDayStepsSerializer(many=True, help_text="Those you may see, in the order asked; others are absent.")
+
+
+# --- Views ------------------------------------------------------------------
+
+SYNC_EXAMPLE = {
+    "source": "iphone-8F2C",
+    "days": [{"date": "2026-11-25", "steps": 8421, "distance_m": 6100, "floors": 4}],
+    "hours": [{"start": "2026-11-25T08:00:00+09:00", "steps": 1200}],
+}
+
+
+class SyncView(APIView):
+    @extend_schema(
+        request=SyncInput,
+        responses={200: SyncResponse},
+        tags=["steps"],
+        examples=[OpenApiExample("One day with an hour", value=SYNC_EXAMPLE, request_only=True)],
+        description=(
+            "Stores a device's counts. Max-wins per (day, device) and (hour, device): a lower count than "
+            "the stored one changes nothing, so retrying is always safe. All or nothing: one bad item "
+            'rejects the sync with 400 naming it, e.g. {"fields": {"days": {"3": {"steps": [...]}}}}. '
+            "At most 400 items; days from 30 days ago to your local tomorrow (clock skew)."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = request.data
+        if isinstance(data, dict):
+            services.check_sync_size(_item_count(data.get("days")) + _item_count(data.get("hours")))
+        parsed = _parsed(SyncInput, data)
+        changes = services.record_steps(
+            user=request.user,
+            days=[
+                DaySample(item["date"], item["steps"], item.get("distance_m"), item.get("floors"))
+                for item in parsed["days"]
+            ],
+            hours=[HourSample(item["start"], item["steps"]) for item in parsed.get("hours", [])],
+            source=parsed["source"],
+            now=timezone.now(),
+        )
+        # Built by hand rather than through SyncedDaySerializer (which documents it): this is the hot path.
+        days = [
+            {"date": c.day.isoformat(), "steps": c.new_total, "goal": c.goal, "goal_reached": c.goal_reached}
+            for c in changes
+        ]
+        return Response({"days": days})
+
+
+class DaysView(APIView):
+    @extend_schema(parameters=[DaysQuery], responses={200: DaysResponse}, tags=["steps"])
+    def get(self, request: Request) -> Response:
+        query = _parsed(DaysQuery, request.query_params)
+        history = selectors.day_history(
+            user=request.user, start=query.get("from"), end=query.get("to"), now=timezone.now()
+        )
+        return Response(DaysResponse(history).data)
+
+
+class HoursView(APIView):
+    @extend_schema(parameters=[HoursQuery], responses={200: HoursResponse}, tags=["steps"])
+    def get(self, request: Request) -> Response:
+        query = _parsed(HoursQuery, request.query_params)
+        day, hours = selectors.hour_history(user=request.user, day=query.get("date"), now=timezone.now())
+        body = {"date": day, "timezone": request.user.timezone, "hours": hours}
+        return Response(HoursResponse(body).data)
+
+
+class SummaryView(APIView):
+    @extend_schema(responses={200: SummaryResponse}, tags=["steps"])
+    def get(self, request: Request) -> Response:
+        summary = selectors.step_summary(user=request.user, now=timezone.now())
+        return Response(SummaryResponse(summary).data)
+
+
+class UsersView(APIView):
+    @extend_schema(
+        parameters=[UsersQuery],
+        responses={200: UsersResponse},
+        tags=["steps"],
+        description=(
+            "Several people's steps for one day. Each is returned only if you may see them: yourself, "
+            "anyone public, and accepted friends who share with friends. Unknown or hidden ids are absent."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = _parsed(UsersQuery, request.query_params)
+        day = query.get("date") or local_today(request.user, timezone.now())
+        entries = selectors.steps_of_users(viewer=request.user, ids=query["ids"], day=day)
+        return Response(UsersResponse({"date": day, "users": entries}).data)

@@ -1,0 +1,116 @@
+"""The steps sockets (protocol in README, "Live").
+
+``/ws/steps/``: a signed-in phone streams counts; each message goes through
+``record_steps``, exactly like a REST sync, and is answered with an ``ack``
+or an ``error``.
+
+``/ws/live/?users=<uuid,...>``: the watched users' totals for their local
+today, first as a snapshot, then as they change (on any server process).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from django.db import DatabaseError
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import users_visible_to
+from pedometer_site.errors import DomainError
+from pedometer_site.socket_consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_LATER, JsonSocketConsumer
+from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED
+
+from .broadcasts import user_group
+from .parsing import SyncInput, flatten_single_day_errors, parse_live_steps
+from .selectors import today_totals
+from .services import DayChange, StepsValidationError, record_steps
+
+logger = logging.getLogger(__name__)
+
+MAX_WATCHED_USERS = 100
+
+
+@database_sync_to_async
+def _record(user: User, sync: SyncInput, now: datetime) -> list[DayChange] | None:
+    # Fresh goal and time zone, as a REST request would have; None if the account is gone.
+    user = User.objects.filter(pk=user.pk, is_active=True).first()
+    if user is None:
+        return None
+    return record_steps(user=user, days=sync.days, hours=sync.hours, source=sync.source, now=now)
+
+
+class StepsConsumer(JsonSocketConsumer):
+    message_handlers = {**JsonSocketConsumer.message_handlers, "steps": "on_steps"}
+    # Listens to no group, so it needs no channel of its own: phones keep syncing
+    # while Redis is down (the database is all a write needs).
+    channel_layer_alias = None
+
+    async def on_steps(self, message: dict) -> None:
+        try:
+            sync = parse_live_steps(message)
+            changes = await _record(self.user, sync, timezone.now())
+        except StepsValidationError as exc:
+            await self.send_error(exc.code, exc.message, flatten_single_day_errors(exc.fields or {}))
+            return
+        except DomainError as exc:
+            await self.send_error(exc.code, exc.message, exc.fields)
+            return
+        except DatabaseError:
+            logger.warning("live: a steps message could not be stored", exc_info=True)
+            await self.send_error("service_unavailable", "Could not store the count just now; send it again.")
+            return
+        if changes is None:
+            await self.close_with(CLOSE_UNAUTHENTICATED)
+            return
+        day = sync.days[0].day
+        change = next(change for change in changes if change.day == day)
+        await self.send_json(
+            {"type": "ack", "date": day.isoformat(), "steps": change.new_total, "goal_reached": change.goal_reached}
+        )
+
+
+def _requested_ids(query_string: bytes) -> list[str]:
+    values = parse_qs(query_string.decode("latin-1")).get("users", [])
+    ids = [item.strip() for value in values for item in value.split(",") if item.strip()]
+    return list(dict.fromkeys(ids))
+
+
+class LiveConsumer(JsonSocketConsumer):
+    async def opened(self) -> None:
+        self.joined: list[str] = []
+        requested = _requested_ids(self.scope.get("query_string", b""))
+        if len(requested) > MAX_WATCHED_USERS:
+            await self.send_error("too_many_users", f"Watch at most {MAX_WATCHED_USERS} users on one socket.")
+            await self.close_with(CLOSE_BAD_REQUEST)
+            return
+        visible, refused = await database_sync_to_async(users_visible_to)(viewer=self.user, public_ids=requested)
+        groups = [user_group(user.uuid) for user in visible]
+        try:
+            # Join before reading the snapshot, so a change between the two is not lost. One
+            # at a time: a socket holds one Redis connection, not one per watched user.
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.joined.append(group)
+        except Exception:  # the channel layer (Redis) is down: nothing live to offer
+            logger.warning("live: could not subscribe a watcher", exc_info=True)
+            await self.send_error("service_unavailable", "Live updates are unavailable; reconnect later.")
+            await self.close_with(CLOSE_TRY_AGAIN_LATER)
+            return
+        await self.send_json({"type": "subscribed", "users": [str(user.uuid) for user in visible], "refused": refused})
+        totals = await database_sync_to_async(today_totals)(users=visible, now=timezone.now())
+        await self.send_json({"type": "snapshot", "totals": totals})
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", []):
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # group memberships expire on their own
+                logger.info("live: could not leave %s", group, exc_info=True)
+
+    async def steps(self, event: dict) -> None:
+        """A ``steps`` event from ``steps.broadcasts``, forwarded as is."""
+        await self.send_json({key: event[key] for key in ("type", "user", "date", "steps")})

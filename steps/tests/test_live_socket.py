@@ -1,0 +1,210 @@
+"""/ws/live/: watch people's totals move, within the visibility rules."""
+
+import asyncio
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from channels.db import database_sync_to_async
+
+from accounts.models import Friendship, FriendshipStatus
+from accounts.services import tokens_for
+from pedometer_site.testing import make_user, websocket
+from steps.services import DaySample, record_steps
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 25)
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+@database_sync_to_async
+def signed_in(**fields):
+    user = make_user(**fields)
+    return user, tokens_for(user).access
+
+
+new_user = database_sync_to_async(make_user)
+
+
+@database_sync_to_async
+def befriend(a, b, status=FriendshipStatus.ACCEPTED):
+    Friendship.objects.create(from_user=a, to_user=b, status=status)
+
+
+@database_sync_to_async
+def write(user, steps, day=TODAY):
+    return record_steps(user=user, days=[DaySample(day, steps)], now=NOW)
+
+
+async def watch(access, *users):
+    socket = websocket("/ws/live/?users=" + ",".join(str(getattr(u, "uuid", u)) for u in users), token=access)
+    connected, _ = await socket.connect()
+    assert connected
+    return socket
+
+
+async def subscribed(socket):
+    """Reads the two opening messages: what was subscribed, then the snapshot."""
+    first = await socket.receive_json_from()
+    assert first["type"] == "subscribed"
+    snapshot = await socket.receive_json_from()
+    assert snapshot["type"] == "snapshot"
+    return first, snapshot["totals"]
+
+
+async def test_watcher_gets_the_subscription_then_each_users_total_for_their_own_today():
+    _, access = await signed_in()
+    walker = await new_user()
+    early_riser = await new_user(timezone="Pacific/Kiritimati")  # UTC+14: already the 26th
+    await write(walker, 3000)
+    socket = await watch(access, walker, early_riser)
+    first, totals = await subscribed(socket)
+    assert first == {"type": "subscribed", "users": [str(walker.uuid), str(early_riser.uuid)], "refused": []}
+    assert totals == [
+        {"user": str(walker.uuid), "date": "2026-11-25", "steps": 3000},
+        {"user": str(early_riser.uuid), "date": "2026-11-26", "steps": 0},
+    ]
+    await socket.disconnect()
+
+
+async def test_only_users_the_watcher_may_see_are_subscribed_the_rest_are_refused():
+    watcher, access = await signed_in()
+    public = await new_user()
+    friend = await new_user(visibility="friends")
+    stranger_friends_only = await new_user(visibility="friends")
+    pending_friend = await new_user(visibility="friends")
+    private = await new_user(visibility="private")
+    await befriend(watcher, friend)
+    await befriend(pending_friend, watcher, status=FriendshipStatus.PENDING)
+    unknown, malformed = str(uuid.uuid4()), "not-a-uuid"
+    socket = await watch(
+        access, public, friend, stranger_friends_only, pending_friend, private, unknown, malformed, watcher
+    )
+    first, totals = await subscribed(socket)
+    assert first["users"] == [str(public.uuid), str(friend.uuid), str(watcher.uuid)]
+    assert first["refused"] == [
+        str(stranger_friends_only.uuid),
+        str(pending_friend.uuid),
+        str(private.uuid),
+        unknown,
+        malformed,
+    ]
+    assert [total["user"] for total in totals] == first["users"]
+    # A refused user's changes never reach the socket.
+    await write(private, 500)
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_write_through_record_steps_reaches_the_watcher_after_commit():
+    _, access = await signed_in()
+    walker = await new_user()
+    socket = await watch(access, walker)
+    await subscribed(socket)
+    await write(walker, 4321)
+    assert await socket.receive_json_from(timeout=2) == {
+        "type": "steps",
+        "user": str(walker.uuid),
+        "date": "2026-11-25",
+        "steps": 4321,
+    }
+    # A count that changes nothing (lower) sends nothing.
+    await write(walker, 100)
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_backfilled_day_is_stored_but_not_sent_live():
+    _, access = await signed_in()
+    walker = await new_user()
+    socket = await watch(access, walker)
+    await subscribed(socket)
+    await write(walker, 7000, day=TODAY - timedelta(days=2))
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_count_sent_on_the_steps_socket_reaches_a_watcher_on_another_socket():
+    _, watcher_access = await signed_in()
+    walker, walker_access = await signed_in()
+    watcher = await watch(watcher_access, walker)
+    await subscribed(watcher)
+    phone = websocket("/ws/steps/", bearer=walker_access)
+    assert (await phone.connect())[0]
+    await phone.send_json_to({"type": "steps", "date": "2026-11-25", "steps": 2500})
+    assert (await phone.receive_json_from())["type"] == "ack"
+    assert (await watcher.receive_json_from(timeout=2))["steps"] == 2500
+    await phone.disconnect()
+    await watcher.disconnect()
+
+
+async def test_reconnecting_watcher_gets_what_changed_while_away_first():
+    _, access = await signed_in()
+    walker = await new_user()
+    socket = await watch(access, walker)
+    _, totals = await subscribed(socket)
+    assert totals[0]["steps"] == 0
+    await socket.disconnect()
+    await write(walker, 6100)  # while the watcher is away
+    socket = await watch(access, walker)
+    _, totals = await subscribed(socket)
+    assert totals == [{"user": str(walker.uuid), "date": "2026-11-25", "steps": 6100}]
+    await write(walker, 6200)
+    assert (await socket.receive_json_from(timeout=2))["steps"] == 6200
+    await socket.disconnect()
+
+
+async def test_watching_more_than_100_users_is_refused_with_4400():
+    _, access = await signed_in()
+    socket = await watch(access, *[uuid.uuid4() for _ in range(101)])
+    answer = await socket.receive_json_from()
+    assert (answer["type"], answer["code"]) == ("error", "too_many_users")
+    assert (await socket.receive_output())["code"] == 4400
+    await socket.disconnect()
+
+
+async def test_anonymous_watcher_is_closed_4401_before_any_data():
+    walker = await new_user()
+    socket = websocket(f"/ws/live/?users={walker.uuid}")
+    assert (await socket.connect())[0]
+    output = await socket.receive_output()
+    assert (output["type"], output["code"]) == ("websocket.close", 4401)
+    await socket.disconnect()
+
+
+async def test_idle_watcher_still_gets_updates_after_the_channel_layers_blocking_reads_time_out():
+    # channels-redis blocks 5 s per read; redis-py 8 gives up after its default 5 s socket
+    # timeout unless told otherwise, which used to kill every idle socket (close 1011).
+    _, access = await signed_in()
+    walker = await new_user()
+    socket = await watch(access, walker)
+    await subscribed(socket)
+    await asyncio.sleep(6.5)
+    await write(walker, 900)
+    assert (await socket.receive_json_from(timeout=2))["steps"] == 900
+    await socket.disconnect()
+
+
+async def test_watcher_is_told_to_come_back_later_with_1013_when_redis_is_down(settings):
+    _, access = await signed_in()
+    walker = await new_user()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    socket = websocket(f"/ws/live/?users={walker.uuid}", token=access)
+    assert (await socket.connect())[0]
+    answer = await socket.receive_json_from(timeout=5)
+    assert (answer["type"], answer["code"]) == ("error", "service_unavailable")
+    assert (await socket.receive_output(timeout=2))["code"] == 1013
+    await socket.disconnect()
