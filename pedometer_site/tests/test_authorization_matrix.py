@@ -221,3 +221,77 @@ def test_admin_pages_are_for_active_staff_only(caller):
     assert response.status_code == ADMIN_INDEX[caller], caller
     users_page = browser.get("/admin/accounts/user/")
     assert (users_page.status_code == 200) is (caller == "staff"), caller
+
+
+# --- Friendships (accounts/friends_api.py) ------------------------------------
+
+# Acting on someone else's friendship: the addressee accepting a request, or a
+# party removing a friendship, is "owner"; everyone else finds nothing to act on.
+FRIENDSHIP_ACTS = {
+    "anonymous": 401,
+    "owner": "done",
+    "friend": 404,
+    "stranger": 404,
+    "staff": 404,
+    "deactivated": 401,
+}
+
+
+def friendship_world():
+    world = build_world()
+    asker, addressee, partner = make_user(), make_user(), make_user()
+    Friendship.objects.create(from_user=asker, to_user=addressee, status=FriendshipStatus.PENDING)
+    Friendship.objects.create(from_user=addressee, to_user=partner, status=FriendshipStatus.ACCEPTED)
+    # The matrix's friend is a friend of both the addressee and the partner.
+    for user in (addressee, partner):
+        Friendship.objects.create(from_user=world.callers["friend"], to_user=user, status=FriendshipStatus.ACCEPTED)
+    return world, asker, addressee, partner
+
+
+def friendship_token(world, caller, owner):
+    if caller == "owner":
+        return tokens_for(owner).access
+    return world.tokens[caller]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+def test_only_the_addressee_accepts_or_declines_a_friend_request(caller):
+    world, asker, addressee, _ = friendship_world()
+    client = api_client(friendship_token(world, caller, addressee))
+    pending = Friendship.objects.filter(from_user=asker, to_user=addressee, status=FriendshipStatus.PENDING)
+    for action in ("accept", "decline"):
+        response = client.post(f"/api/v1/friends/requests/{asker.uuid}/{action}")
+        expected = FRIENDSHIP_ACTS[caller]
+        if expected == "done":
+            assert response.status_code in {200, 204, 404}, (caller, action)  # decline after accept finds none
+        else:
+            assert response.status_code == expected, (caller, action)
+            assert pending.exists(), (caller, action)
+    if FRIENDSHIP_ACTS[caller] == "done":
+        assert Friendship.objects.filter(from_user=asker, to_user=addressee, status=FriendshipStatus.ACCEPTED).exists()
+    # Nor can anyone but the asker withdraw it (DELETE names the addressee; a caller has no request to them).
+    if caller != "owner":
+        assert api_client(world.tokens.get(caller)).delete(
+            f"/api/v1/friends/requests/{addressee.uuid}"
+        ).status_code in {
+            401,
+            404,
+        }
+        assert pending.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+def test_only_a_party_removes_a_friendship(caller):
+    world, _, addressee, partner = friendship_world()
+    response = api_client(friendship_token(world, caller, addressee)).delete(f"/api/v1/friends/{partner.uuid}")
+    still = Friendship.objects.filter(from_user=addressee, to_user=partner).exists()
+    if FRIENDSHIP_ACTS[caller] == "done":
+        assert response.status_code == 204
+        assert not still
+    else:
+        # The friend has a friendship of their own with the partner: removing it
+        # is theirs to do, and it never touches the addressee's.
+        assert response.status_code in ({204} if caller == "friend" else {FRIENDSHIP_ACTS[caller]}), caller
+        assert still, caller
