@@ -17,6 +17,8 @@ from django.utils import timezone
 from accounts.models import Device, Friendship, FriendshipStatus, User, Visibility
 from accounts.services import tokens_for
 from pedometer_site.testing import bearer_client, make_user, websocket
+from rankings.periods import BoardKey
+from rankings.services import rebuild_board
 from steps.local_days import local_today
 from steps.services import DaySample, record_steps
 
@@ -295,3 +297,27 @@ def test_only_a_party_removes_a_friendship(caller):
         # is theirs to do, and it never touches the addressee's.
         assert response.status_code in ({204} if caller == "friend" else {FRIENDSHIP_ACTS[caller]}), caller
         assert still, caller
+
+
+# --- Leaderboards (GET /api/v1/rankings/<period>) ------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+def test_leaderboards_show_others_by_the_same_visibility(caller):
+    world = build_world()
+    today = local_today(world.owners[Visibility.PUBLIC], timezone.now())
+    rebuild_board(board=BoardKey.of("day", today))
+    for visibility, expected in zip(VISIBILITIES, SEES[caller], strict=True):
+        owner = world.owners[visibility]
+        _, token = caller_for(world, caller, visibility)
+        response = api_client(token).get("/api/v1/rankings/day", {"date": today.isoformat()})
+        if expected == "401":
+            assert response.status_code == 401, (caller, visibility)
+            continue
+        assert response.status_code == 200, (caller, visibility, response.content)
+        listed = {entry["user"] for entry in response.json()["entries"]}
+        if caller == "owner":  # their own standing is always theirs to see, in "me"
+            assert response.json()["me"], visibility
+            continue
+        assert (str(owner.uuid) in listed) is (expected == "seen"), (caller, visibility)
