@@ -7,13 +7,13 @@ second), with the same clients, in one run. Prints figures; asserts nothing.
 It starts its own MariaDB (port 3407) and Redis (port 6479) in a temporary
 directory, so the database's ``Questions`` counter sees only this run, and
 two uvicorn processes (``bench.live_app:application``: the real app plus the
-polling endpoint, and a stand-in board socket until the rankings work brings
-the real one). Then:
+polling endpoint). Then:
 
 1. push, 1,000 sockets split over the two processes: 800 on ``/ws/live/``
-   each watching 10 of 50 walkers, 200 on ``/ws/rankings/day/``; idle, then
-   walkers write through ``/ws/steps/`` (REST is not on main yet) at a steady
-   rate; latency from write to delivery at every watcher;
+   each watching 10 of 50 walkers, 200 on the real ``/ws/rankings/day/``
+   (coalesced feed); idle, then walkers sync through the REST API
+   (``POST /api/v1/steps/sync``, an httpx keep-alive pool per process) at a
+   steady rate; latency from write to delivery at every watcher;
 2. the same with 100 sockets, to show the database load does not follow the
    number of watchers;
 3. polling, 1,000 clients (the same watchers), then 100: idle, then the same
@@ -298,36 +298,54 @@ class ClientLoad:
 CLIENT: ClientLoad | None = None
 
 
-# --- Writers (phones on /ws/steps/) ---------------------------------------------
+# --- Writers (phones syncing through REST) -----------------------------------------
 
 
-async def open_phones(nodes: list[int], walkers: list[tuple[str, str]]):
-    from websockets.asyncio.client import connect
+@dataclass
+class Phones:
+    """The walkers' phones: ``POST /api/v1/steps/sync`` over a keep-alive HTTP/1.1 pool per server process."""
 
-    phones = {}
-    for n, (walker, token) in enumerate(walkers):
-        phones[walker] = await connect(
-            f"ws://127.0.0.1:{nodes[n % 2]}/ws/steps/", subprotocols=["bearer", token], ping_interval=None
-        )
-    return phones
+    clients: list
+    tokens: dict[str, str]
+
+    @classmethod
+    def open(cls, nodes: list[int], walkers: list[tuple[str, str]]) -> Phones:
+        import httpx
+
+        limits = httpx.Limits(max_connections=len(walkers), max_keepalive_connections=len(walkers))
+        clients = [
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{node}", limits=limits, timeout=30.0) for node in nodes
+        ]
+        return cls(clients=clients, tokens=dict(walkers))
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.aclose()
 
 
-async def write_steadily(phones: dict, ledger: Ledger, seconds: float, rate: float) -> list[float]:
-    """Sends writes at ``rate`` a second; returns the ack times (write round trips)."""
+async def write_steadily(phones: Phones, ledger: Ledger, seconds: float, rate: float) -> list[float]:
+    """Syncs at ``rate`` a second, each walker in turn, alternating the server processes;
+    returns the response times (write round trips)."""
     today = datetime.now(UTC).date().isoformat()
-    walkers = list(phones)
+    walkers = list(phones.tokens)
     acks: list[float] = []
-    pending: dict[str, list[float]] = {walker: [] for walker in walkers}
+    refused = [0]
 
-    async def read_acks(walker: str, phone) -> None:
-        async for raw in phone:
-            message = json.loads(raw)
-            if message.get("type") == "ack" and pending[walker]:
-                acks.append(time.monotonic() - pending[walker].pop(0))
-            elif message.get("type") == "error":
-                print("  write refused:", message, file=sys.stderr)
+    async def sync(n: int, walker: str, value: int, at: float) -> None:
+        response = await phones.clients[n % len(phones.clients)].post(
+            "/api/v1/steps/sync",
+            json={"days": [{"date": today, "steps": value}]},
+            headers={"Authorization": f"Bearer {phones.tokens[walker]}"},
+        )
+        if response.status_code == 200:
+            acks.append(time.monotonic() - at)
+        else:
+            refused[0] += 1
+            if refused[0] <= 3:
+                print(f"  write refused: {response.status_code} {response.text[:200]}", file=sys.stderr)
 
-    readers = [asyncio.create_task(read_acks(walker, phone)) for walker, phone in phones.items()]
+    # Each write in its own task, so a slow response does not hold back the next write.
+    writes = []
     started = time.monotonic()
     n = 0
     while time.monotonic() - started < seconds:
@@ -335,13 +353,13 @@ async def write_steadily(phones: dict, ledger: Ledger, seconds: float, rate: flo
         value = ledger.next_value(walker)
         at = time.monotonic()
         ledger.sent(walker, value, at)
-        pending[walker].append(at)
-        await phones[walker].send(json.dumps({"type": "steps", "date": today, "steps": value}))
+        writes.append(asyncio.create_task(sync(n, walker, value, at)))
         n += 1
         await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
-    await asyncio.sleep(1.0)  # let the last acks in
-    for reader in readers:
-        reader.cancel()
+    await asyncio.wait(writes, timeout=30)  # let the last responses in
+    await asyncio.sleep(max(0.0, started + seconds + 1.0 - time.monotonic()))  # the phases count on a 1 s tail
+    if refused[0]:
+        print(f"  {refused[0]} writes refused", file=sys.stderr)
     return acks
 
 
@@ -524,7 +542,7 @@ def report(result: dict) -> None:
         f"  clients (this process) while writing: CPU {result['client_cpu']:.2f} cores, "
         f"event-loop lag {percentiles(result['client_lag'])}"
     )
-    print(f"  write ack round trip: {percentiles(result['acks'])}")
+    print(f"  write round trip (REST sync): {percentiles(result['acks'])}")
     print(f"  write -> watcher sees it (users): {percentiles(result['live'])}  delivered {result['live_delivered']}")
     if result.get("board") is not None and "board_delivered" in result:
         board = percentiles(result["board"])
@@ -536,7 +554,7 @@ async def run(args, nodes, pids, walkers, watchers) -> list[dict]:
     global CLIENT
     CLIENT = ClientLoad()
     questions = Questions()
-    phones = await open_phones(nodes, walkers)
+    phones = Phones.open(nodes, walkers)
     results = []
     n_board = args.watchers // 5
     results.append(
@@ -566,8 +584,7 @@ async def run(args, nodes, pids, walkers, watchers) -> list[dict]:
             )
         )  # fmt: skip
         report(results[-1])
-    for phone in phones.values():
-        await phone.close()
+    await phones.close()
     return results
 
 
