@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/pedometer
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test venv services lint format serve requirements cluster cluster-down chaos
+.PHONY: run test venv services browser lint format serve requirements cluster cluster-down chaos
 
 venv:
 	@scripts/bootstrap.sh
@@ -15,13 +15,16 @@ venv:
 services:
 	@scripts/services.sh
 
+browser:
+	@scripts/browser.sh
+
 run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PORT)
 	DEBUG=true $(PY) manage.py migrate --no-input -v0
 	DEBUG=true $(PY) manage.py seed_demo
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
 	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
 
-test: venv services lint  ## The whole suite, on MariaDB and Redis
+test: venv services browser lint  ## The whole suite, on MariaDB and Redis, with a real browser
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
 		PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher \
 		$(PY) -m pytest $(PYTEST_ARGS)

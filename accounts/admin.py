@@ -3,8 +3,10 @@ import uuid
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm
+from django.db import transaction
 
 from pedometer_site.replica import ReplicaChangelistMixin
+from rankings import services as rankings_services
 
 from .models import Device, User
 
@@ -56,3 +58,20 @@ class UserAdmin(ReplicaChangelistMixin, BaseUserAdmin):
         except ValueError:
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(uuid=public_id), False
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "visibility" in form.changed_data:
+            # Staff edits keep the leaderboard index in step, like the profile API does.
+            transaction.on_commit(lambda: rankings_services.reindex_user(user=obj))
+
+    def delete_model(self, request, obj) -> None:
+        with transaction.atomic():
+            rankings_services.forget_user_on_commit(user=obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            for user in queryset:
+                rankings_services.forget_user_on_commit(user=user)
+            super().delete_queryset(request, queryset)

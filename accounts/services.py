@@ -17,6 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken, TokenError
 
 from pedometer_site.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
 from pedometer_site.firebase import firebase_app
+from rankings import services as rankings_services
 
 from .models import DEFAULT_DAILY_GOAL, User
 
@@ -83,10 +84,15 @@ def user_update(*, user: User, **changes: object) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise InvalidInputError("These fields cannot be changed.", fields={name: ["Read-only."] for name in unknown})
+    visibility_before = user.visibility
     for name, value in changes.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password", "email"])
-    user.save(update_fields=list(changes))
+    with transaction.atomic():
+        user.save(update_fields=list(changes))
+        if user.visibility != visibility_before:
+            # Boards must stop (or start) showing them at once, not at their next sync.
+            transaction.on_commit(lambda: rankings_services.reindex_user(user=user))
     return user
 
 
@@ -141,6 +147,7 @@ def user_delete(*, user: User) -> None:
     they are deleted here explicitly.
     """
     with transaction.atomic():
+        rankings_services.forget_user_on_commit(user=user)
         OutstandingToken.objects.filter(user=user).delete()
         user.delete()
 

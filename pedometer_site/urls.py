@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views import defaults
@@ -12,6 +13,7 @@ from . import errors, health
 api_v1 = [
     path("", include("accounts.urls")),
     path("steps/", include("steps.urls")),
+    path("", include("rankings.api_urls")),
 ]
 if settings.BENCH_ENDPOINTS:  # benchmark baselines (bench/ingest.py); never in production
     api_v1.append(path("bench/", include("bench.bare_upsert")))
@@ -21,6 +23,12 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", never_cache(ExportToDjangoView), name="metrics"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

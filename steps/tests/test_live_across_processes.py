@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import connections
 from django.urls import Resolver404, resolve
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -46,7 +47,7 @@ def _free_port() -> int:
 
 def _database_url() -> str:
     db = settings.DATABASES["default"]
-    assert db["ENGINE"] == "django.db.backends.mysql", "the nodes share MariaDB with the test"
+    assert connections["default"].vendor == "mysql", "the nodes share MariaDB with the test"
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     return f"mysql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
 

@@ -1,0 +1,95 @@
+"""``/ws/rankings/<period>/``: the live feed of a leaderboard page.
+
+On connect: a ``snapshot`` of the board as this viewer sees it (top 100;
+``?date=`` picks the board, default the viewer's local today). Then, for
+day, week and month, ``rows`` messages as people sync, coalesced by
+``rankings.board_feed`` to at most one per board every 250 ms across all
+processes: ``{"type": "rows", "period", "key", "rows": [{"rank", "user",
+"display_name", "steps"}]}``, public users only, ranks as a signed-out
+visitor sees them (the page re-ranks what it shows). The page applies rows
+whose ``key`` is its board. Signed-out visitors may watch.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from pedometer_site import metrics
+from pedometer_site.socket_consumers import CLOSE_TRY_AGAIN_LATER, DirectDispatchMixin
+
+from . import selectors
+from .board_feed import BoardFeed, rows_message
+from .periods import EARLIEST_DATE, BoardKey, Period
+from .services import LIVE_PERIODS, board_group
+
+CLOSE_BAD_PERIOD = 4400
+SNAPSHOT_ROWS = 100
+
+
+def feed_rows(period: str, key: str, user_ids: list[str]) -> list[dict]:
+    return selectors.public_rows(BoardKey.from_label(period, key), user_ids, within=SNAPSHOT_ROWS)
+
+
+# One per process: it claims each watched board's changes every tick.
+FEED = BoardFeed(rows_for=feed_rows, group_for=lambda period, key: board_group(period))
+
+
+class LeaderboardConsumer(DirectDispatchMixin, AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        period = self.scope["url_route"]["kwargs"]["period"]
+        if period not in {p.value for p in Period}:
+            await self.close(code=CLOSE_BAD_PERIOD)
+            return
+        self.period = Period(period)
+        snapshot = await self._snapshot()
+        try:
+            await self.channel_layer.group_add(board_group(self.period), self.channel_name)
+        except (RedisError, OSError):  # no live updates without the channel layer: come back later
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return
+        self.board = (self.period.value, snapshot["key"])
+        if self.period in LIVE_PERIODS:
+            FEED.watch(*self.board)
+        await self.accept()
+        metrics.SOCKET_CONNECTIONS.inc()
+        await self.send_json(snapshot)
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "board"):
+            metrics.SOCKET_CONNECTIONS.dec()
+            if self.period in LIVE_PERIODS:
+                FEED.unwatch(*self.board)
+            await self.channel_layer.group_discard(board_group(self.period), self.channel_name)
+
+    async def board_rows(self, event: dict) -> None:
+        await self.send_json(rows_message(event))
+
+    def _requested_date(self) -> date | None:
+        query = self.scope.get("query_string", b"").decode("latin-1")
+        for part in query.split("&"):
+            name, _, value = part.partition("=")
+            if name == "date":
+                try:
+                    day = date.fromisoformat(value)
+                except ValueError:
+                    return None
+                return day if day >= EARLIEST_DATE else None
+        return None
+
+    @database_sync_to_async
+    def _snapshot(self) -> dict:
+        user = self.scope.get("user")
+        viewer = user if user is not None and user.is_authenticated else None
+        now = timezone.now()
+        key = BoardKey.of(self.period, self._requested_date() or selectors.default_date(viewer, now))
+        board = selectors.leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
+        rows = [
+            {"rank": e.rank, "user": str(e.user_id), "display_name": e.display_name, "steps": e.steps}
+            for e in board.entries
+        ]
+        return {"type": "snapshot", "period": key.period.value, "key": key.label, "rows": rows}
