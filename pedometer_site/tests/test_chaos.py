@@ -58,6 +58,7 @@ class Ledger:
 @dataclass
 class Phone:
     email: str
+    user_id: str
     token: str
     sources: list[str]
     counts: dict[tuple[str, date], int] = field(default_factory=lambda: defaultdict(int))
@@ -116,7 +117,8 @@ async def register(client: httpx.AsyncClient, n: int, limit: asyncio.Semaphore) 
         response = await client.post("/api/v1/auth/register", json=body)
     assert response.status_code == 201, response.text
     sources = ["phone"] + (["watch"] if n % SECOND_DEVICE_EVERY == 0 else [])
-    return Phone(email=body["email"], token=response.json()["access"], sources=sources)
+    signed_up = response.json()
+    return Phone(email=body["email"], user_id=signed_up["user"]["id"], token=signed_up["access"], sources=sources)
 
 
 def inject_faults(cluster: Cluster, faults: list[tuple[str, float]]) -> None:
@@ -158,7 +160,7 @@ def inject_faults(cluster: Cluster, faults: list[tuple[str, float]]) -> None:
     mark("end")
 
 
-async def run_load(cluster: Cluster) -> tuple[Ledger, list[tuple[str, float]], float]:
+async def run_load(cluster: Cluster) -> tuple[Ledger, list[tuple[str, float]], float, list[Phone]]:
     ledger = Ledger()
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     async with httpx.AsyncClient(base_url=cluster.lb_url, timeout=10, limits=limits) as client:
@@ -178,7 +180,7 @@ async def run_load(cluster: Cluster) -> tuple[Ledger, list[tuple[str, float]], f
         stop.set()
         give_up_at[0] = time.monotonic() + DRAIN_SECONDS
         await asyncio.gather(*walkers)
-        return ledger, faults, time.monotonic() - started
+        return ledger, faults, time.monotonic() - started, phones
 
 
 def stored_counts(cluster: Cluster) -> tuple[dict[tuple[str, str, date], int], dict[tuple[str, date], int]]:
@@ -219,6 +221,35 @@ def per_fault(ledger: Ledger, faults: list[tuple[str, float]]) -> list[dict]:
     return rows
 
 
+def leaderboard_repair(cluster: Cluster, token: str, ids: dict[str, str], totals: dict, days: list[date],
+                       timeout: float = 30.0) -> dict[date, tuple[float | None, str]]:  # fmt: skip
+    """Per day: seconds (after the load) until GET /api/v1/rankings/day through HAProxy
+    lists exactly SQL's ranking of DayTotal, and which source answered (None: never)."""
+
+    def order(rows):
+        return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+    results = {}
+    started = time.monotonic()
+    with httpx.Client(base_url=cluster.lb_url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
+        for day in days:
+            expected = order((ids[email], steps) for (email, d), steps in totals.items() if d == day)
+            seen: list = []
+            results[day] = (None, f"never matched: last saw {len(seen)} entries, SQL has {len(expected)}")
+            while time.monotonic() - started < timeout:
+                response = client.get("/api/v1/rankings/day", params={"date": day.isoformat(), "limit": 200})
+                if response.status_code == 200:
+                    seen = order((entry["user"], entry["steps"]) for entry in response.json()["entries"])
+                    if seen == expected:
+                        source = response.headers.get("X-Rankings-Source", "?")
+                        results[day] = (time.monotonic() - started, source)
+                        break
+                time.sleep(0.5)
+            else:
+                results[day] = (None, f"never matched: last saw {len(seen)} entries, SQL has {len(expected)}")
+    return results
+
+
 def ranking(totals: dict[tuple[str, date], int], day: date) -> list[tuple[str, int]]:
     return sorted(((email, steps) for (email, d), steps in totals.items() if d == day), key=lambda r: (-r[1], r[0]))
 
@@ -226,8 +257,9 @@ def ranking(totals: dict[tuple[str, date], int], day: date) -> list[tuple[str, i
 @pytest.mark.timeout(420)
 def test_no_acknowledged_sync_is_lost_or_double_counted_while_the_topology_breaks(cluster, capsys):
     test_started = time.monotonic()
-    ledger, faults, load_seconds = asyncio.run(run_load(cluster))
+    ledger, faults, load_seconds, phones = asyncio.run(run_load(cluster))
     devices, totals = stored_counts(cluster)
+    ids = {phone.email: phone.user_id for phone in phones}
 
     lost = {
         key: (ledger.acked[key], devices.get(key)) for key in ledger.acked if devices.get(key, -1) < ledger.acked[key]
@@ -242,6 +274,7 @@ def test_no_acknowledged_sync_is_lost_or_double_counted_while_the_topology_break
     days = sorted({day for _, day in expected_totals})
     rankings_differ = [day for day in days if ranking(totals, day) != ranking(expected_totals, day)]
     rows = per_fault(ledger, faults)
+    leaderboard = leaderboard_repair(cluster, phones[0].token, ids, totals, days)
 
     with capsys.disabled():
         ok = sum(1 for _, outcome in ledger.attempts if outcome == "200")
@@ -258,6 +291,9 @@ def test_no_acknowledged_sync_is_lost_or_double_counted_while_the_topology_break
                 f"chaos: {row['fault']:34} {row['requests']:>8} {row['errors']:>7} {row['rate']:>7.1%} "
                 f"{row['recovery']:>17.2f}s  {row['kinds']}"
             )
+        for day, (seconds, source) in leaderboard.items():
+            shown = f"equals SQL after {seconds:.1f}s (answered from {source})" if seconds is not None else source
+            print(f"chaos: GET /api/v1/rankings/day?date={day} through HAProxy {shown}")
         print(f"chaos: whole test {time.monotonic() - test_started:.0f}s after the cluster was up")
 
     assert ledger.unexpected == []
@@ -266,6 +302,7 @@ def test_no_acknowledged_sync_is_lost_or_double_counted_while_the_topology_break
     assert too_high == {}
     assert wrong_totals == {}
     assert rankings_differ == []
+    assert [day for day, (seconds, _) in leaderboard.items() if seconds is None] == []
     kill = next(row for row in rows if row["fault"].startswith("SIGKILL"))
     assert kill["recovery"] <= NODE_KILL_RECOVERY_GOAL
     assert all(cluster.running().values())
