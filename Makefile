@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/pedometer
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test venv services browser lint format serve requirements cluster cluster-down
+.PHONY: run test venv services browser lint format serve requirements cluster cluster-down chaos
 
 venv:
 	@scripts/bootstrap.sh
@@ -31,6 +31,11 @@ test: venv services browser lint  ## The whole suite, on MariaDB and Redis, with
 
 cluster: venv  ## HAProxy + 3 app nodes + MariaDB primary/replica + Redis + worker, on loopback
 	@scripts/cluster.sh up
+
+chaos: venv services  ## Just the chaos test (its own fresh cluster), printing its figures
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
+		PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher \
+		$(PY) -m pytest -m chaos pedometer_site/tests/test_chaos.py $(PYTEST_ARGS)
 
 cluster-down:  ## Stop everything `make cluster` started
 	@scripts/cluster.sh down

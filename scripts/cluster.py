@@ -125,6 +125,8 @@ class Cluster:
     worker: bool = True
     collectstatic: bool = True
     quiet: bool = False
+    # Extra environment for the app nodes and the worker (e.g. THROTTLE_* for a test's load).
+    env: dict[str, str] = field(default_factory=dict)
     _children: dict[str, subprocess.Popen] = field(default_factory=dict, repr=False)
 
     # --- where things are -------------------------------------------------
@@ -475,6 +477,7 @@ class Cluster:
             "NUM_PROXIES": "1",
             "DB_CONNECT_TIMEOUT": "2",
             "LOG_LEVEL": "WARNING",
+            **self.env,
         }
 
     def _manage(self, *args: str) -> None:
@@ -483,7 +486,7 @@ class Cluster:
     def start_node(self, n: int, *, wait: bool = True) -> None:
         port = self.ports.nodes[n - 1]
         args = [self.python, "-m", "uvicorn", "pedometer_site.asgi:application", "--host", "127.0.0.1"]
-        args += ["--port", str(port), "--lifespan", "off", "--no-access-log"]
+        args += ["--port", str(port), "--lifespan", "off", "--no-access-log", "--ws-max-size", "65536"]
         # Below Kubernetes' default 30 s grace period, so a node always ends on its own.
         args += ["--timeout-graceful-shutdown", "20"]
         self._spawn(f"node{n}", args, env=self.app_env())

@@ -5,44 +5,22 @@ steady traffic leaves the pool without a single failed request.
 
 Slow for a test (about 30 s): deselect with ``-m "not cluster"``."""
 
-import shutil
-import socket
 import threading
 import time
 
 import httpx
 import pytest
 
-from scripts.cluster import ROOT, Cluster, Ports, wait_for
+from pedometer_site.tests.clusters import fresh_cluster
+from scripts.cluster import wait_for
 
 pytestmark = pytest.mark.cluster
 
 
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 @pytest.fixture(scope="module")
 def cluster():
-    # Apart from `make cluster`'s folder and ports, so both can run at once.
-    lb, n1, n2, n3, stats, primary, replica, redis = free_ports(8)
-    ports = Ports(lb=lb, nodes=(n1, n2, n3), stats=stats, primary=primary, replica=replica, redis=redis)
-    cluster = Cluster(base_dir=ROOT / "var" / "cluster-test", ports=ports, collectstatic=False, quiet=True)
-    cluster.down()  # anything a killed earlier run left behind
-    shutil.rmtree(cluster.base_dir, ignore_errors=True)
-    try:
-        cluster.startup_seconds = cluster.up()
+    with fresh_cluster("cluster-test") as cluster:
         yield cluster
-    finally:
-        cluster.down()
-    assert not any(cluster.running().values())
 
 
 class SteadyClient(threading.Thread):
