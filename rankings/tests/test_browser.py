@@ -95,7 +95,8 @@ def test_a_sync_moves_the_row_live_without_a_reload(asgi_server, chromium):
     assert response.status == 200, response.text()
     assert response.json()["days"][0]["steps"] == 9_000
 
-    page.wait_for_function("document.querySelector('#board tbody tr').dataset.name === 'Me'", timeout=10_000)
+    # A selector, not wait_for_function: the page's CSP (rightly) forbids the eval that needs.
+    page.wait_for_selector("#board tbody tr:first-child[data-name='Me']", timeout=10_000)
     assert page.evaluate("window.__sameDocument") is True  # moved in place: no reload
     assert board_rows(page) == [["1", "Me", "9,000"], ["2", "Ann", "8,000"], ["3", "Bo", "6,000"]]
     assert page.get_attribute("#board tbody tr:first-child", "class").split()[0] == "me"
