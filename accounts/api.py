@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer
+from pedometer_site.serializers import StrictSerializer, validated
 
 from . import services
 from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, User, Visibility, validate_timezone
@@ -88,12 +88,6 @@ def _auth_body(user: User, tokens: services.TokenPair, **extra: object) -> dict:
     return {"user": UserSerializer(user).data, "access": tokens.access, "refresh": tokens.refresh, **extra}
 
 
-def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class PublicAuthView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -108,7 +102,7 @@ class RegisterView(PublicAuthView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        user = services.user_create(**_validated(RegisterInput, request))
+        user = services.user_create(**validated(RegisterInput, request.data))
         return Response(_auth_body(user, services.tokens_for(user)), status=status.HTTP_201_CREATED)
 
 
@@ -117,7 +111,7 @@ class LoginView(PublicAuthView):
 
     @extend_schema(request=LoginInput, responses={200: AuthResponse}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        user = services.user_login(**_validated(LoginInput, request))
+        user = services.user_login(**validated(LoginInput, request.data))
         return Response(_auth_body(user, services.tokens_for(user)))
 
 
@@ -126,14 +120,14 @@ class RefreshView(PublicAuthView):
 
     @extend_schema(request=RefreshInput, responses={200: TokenPairSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        tokens = services.refresh_rotate(**_validated(RefreshInput, request))
+        tokens = services.refresh_rotate(**validated(RefreshInput, request.data))
         return Response({"access": tokens.access, "refresh": tokens.refresh})
 
 
 class LogoutView(PublicAuthView):
     @extend_schema(request=RefreshInput, responses={204: None}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        services.refresh_revoke(**_validated(RefreshInput, request))
+        services.refresh_revoke(**validated(RefreshInput, request.data))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -154,7 +148,7 @@ class FirebaseView(PublicAuthView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        user, created = services.firebase_sign_in(**_validated(FirebaseInput, request))
+        user, created = services.firebase_sign_in(**validated(FirebaseInput, request.data))
         return Response(_auth_body(user, services.tokens_for(user), created=created))
 
 
@@ -165,7 +159,7 @@ class MeView(APIView):
 
     @extend_schema(request=ProfileInput, responses={200: UserSerializer}, tags=["profile"])
     def patch(self, request: Request) -> Response:
-        user = services.user_update(user=request.user, **_validated(ProfileInput, request))
+        user = services.user_update(user=request.user, **validated(ProfileInput, request.data))
         return Response(UserSerializer(user).data)
 
     @extend_schema(responses={204: None}, tags=["profile"])
@@ -184,5 +178,5 @@ class PasswordChangeView(APIView):
         description="Changes the password, signs out every other session, and returns a fresh token pair.",
     )
     def post(self, request: Request) -> Response:
-        tokens = services.password_change(user=request.user, **_validated(PasswordChangeInput, request))
+        tokens = services.password_change(user=request.user, **validated(PasswordChangeInput, request.data))
         return Response({"access": tokens.access, "refresh": tokens.refresh})

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer
+from pedometer_site.serializers import StrictSerializer, validated
 
 from . import devices_selectors, devices_services
 from .models import Device, Platform
@@ -62,10 +62,8 @@ class DeviceListView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        serializer = DeviceRegisterInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
         device, created = devices_services.device_register(
-            user=request.user, now=timezone.now(), **serializer.validated_data
+            user=request.user, now=timezone.now(), **validated(DeviceRegisterInput, request.data)
         )
         return Response(
             DeviceSerializer(device).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer
+from pedometer_site.serializers import StrictSerializer, validated
 
 from . import friends, selectors
 from .models import Friendship, FriendshipStatus
@@ -104,9 +104,7 @@ class FriendRequestListView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        serializer = FriendRequestInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(FriendRequestInput, request.data)
         row = friends.friend_request_send(
             user=request.user, now=timezone.now(), to_user_id=data.get("user_id"), email=data.get("email")
         )

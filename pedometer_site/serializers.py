@@ -1,5 +1,8 @@
 """Serializer pieces every app's API shares."""
 
+from typing import Any
+
+from django.http import QueryDict
 from rest_framework import serializers
 
 
@@ -22,3 +25,14 @@ class StrictSerializer(serializers.Serializer):
             if not_strings:
                 raise serializers.ValidationError({name: ["Not a valid string."] for name in not_strings})
         return super().to_internal_value(data)
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict:
+    """The validated input of a body or a query string, or a 400 in the error shape."""
+    if isinstance(data, QueryDict):
+        # A plain dict: on a QueryDict DRF reads `?date=` as "not given" (form
+        # semantics) and would answer for a default instead of refusing it.
+        data = data.dict()
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer
+from pedometer_site.serializers import StrictSerializer, validated
 
 from . import selectors
 from .periods import EARLIEST_DATE, BoardKey, Period
@@ -94,9 +94,7 @@ class LeaderboardView(APIView):
     def get(self, request: Request, period: str) -> Response:
         if period not in {p.value for p in Period}:
             raise serializers.ValidationError({"period": [f"Must be one of: {', '.join(p.value for p in Period)}."]})
-        query = BoardQuery(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated(BoardQuery, request.query_params)
         now = timezone.now()
         day = params.get("date") or selectors.default_date(request.user, now)
         board = selectors.leaderboard(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.http import QueryDict
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
@@ -18,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer
+from pedometer_site.serializers import StrictSerializer, validated
 
 from . import selectors, services
 from .local_days import local_today
@@ -97,16 +96,6 @@ class UUIDListField(serializers.CharField):
 class UsersQuery(StrictSerializer):
     ids = UUIDListField(help_text="Comma-separated user ids, at most 100.")
     date = serializers.DateField(required=False, help_text="The day (default: your local today).")
-
-
-def _parsed(serializer_class: type[serializers.Serializer], data: Any) -> dict:
-    if isinstance(data, QueryDict):
-        # A plain dict: on a QueryDict DRF reads `?date=` as "not given" (form
-        # semantics) and answers for today instead of refusing the empty date.
-        data = data.dict()
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _item_count(value: Any) -> int:
@@ -241,7 +230,7 @@ class SyncView(APIView):
         data = request.data
         if isinstance(data, dict):
             services.check_sync_size(_item_count(data.get("days")) + _item_count(data.get("hours")))
-        parsed = _parsed(SyncInput, data)
+        parsed = validated(SyncInput, data)
         changes = services.record_steps(
             user=request.user,
             days=[
@@ -265,7 +254,7 @@ class DaysView(APIView):
 
     @extend_schema(parameters=[DaysQuery], responses={200: DaysResponse}, tags=["steps"])
     def get(self, request: Request) -> Response:
-        query = _parsed(DaysQuery, request.query_params)
+        query = validated(DaysQuery, request.query_params)
         history = selectors.day_history(
             user=request.user, start=query.get("from"), end=query.get("to"), now=timezone.now()
         )
@@ -277,7 +266,7 @@ class HoursView(APIView):
 
     @extend_schema(parameters=[HoursQuery], responses={200: HoursResponse}, tags=["steps"])
     def get(self, request: Request) -> Response:
-        query = _parsed(HoursQuery, request.query_params)
+        query = validated(HoursQuery, request.query_params)
         day, hours = selectors.hour_history(user=request.user, day=query.get("date"), now=timezone.now())
         body = {"date": day, "timezone": request.user.timezone, "hours": hours}
         return Response(HoursResponse(body).data)
@@ -305,7 +294,7 @@ class UsersView(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        query = _parsed(UsersQuery, request.query_params)
+        query = validated(UsersQuery, request.query_params)
         day = query.get("date") or local_today(request.user, timezone.now())
         entries = selectors.steps_of_users(viewer=request.user, ids=query["ids"], day=day)
         return Response(UsersResponse({"date": day, "users": entries}).data)
