@@ -121,7 +121,6 @@ def node_env() -> dict[str, str]:
         "SECRET_KEY": SECRET_KEY,
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DB_CONN_MAX_AGE": "60",
         "ACCESS_TOKEN_MINUTES": "60",
         "LOG_LEVEL": "WARNING",
         "THROTTLE_SYNC_USER": "1000000/min",  # counted, never refused: the bench measures delivery

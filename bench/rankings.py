@@ -71,7 +71,6 @@ def bench_env(args: argparse.Namespace, **overrides: str) -> dict[str, str]:
         "SECRET_KEY": "bench-only-secret-long-enough-for-hs256-signing-0123456789",
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
-        "DB_CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
     }
     env.pop("DATABASE_REPLICA_URL", None)

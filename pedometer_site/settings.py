@@ -116,6 +116,9 @@ DB_WRITE_TIMEOUT = envint("DB_WRITE_TIMEOUT", 15)
 DB_REPLICA_CONNECT_TIMEOUT = envint("DB_REPLICA_CONNECT_TIMEOUT", 1)
 # After a failed probe the replica is left alone this long; reads use the primary.
 DB_REPLICA_RETRY_SECONDS = envint("DB_REPLICA_RETRY_SECONDS", 5)
+# Open connections each process keeps per database between requests
+# (mysql_backend); beyond that, a finished request's connection is closed.
+DB_POOL_SIZE = envint("DB_POOL_SIZE", 10)
 # Seconds a client is told to wait (Retry-After) when the database is unreachable.
 DB_UNAVAILABLE_RETRY_AFTER = envint("DB_UNAVAILABLE_RETRY_AFTER", 5)
 

@@ -1,21 +1,52 @@
-"""Each request (a fresh connection under ASGI) opens one database connection, not two."""
+"""The MySQL backend: a request reuses a connection an earlier request left
+clean, and never one that is dirty, dead or another process's."""
 
+import os
+
+import MySQLdb
 import pytest
-from django.db import connection, connections
+from django.db import ProgrammingError, connection, connections
 from django.db.backends.signals import connection_created
 
+from pedometer_site.mysql_backend.base import ConnectionPool, pool_for
 
-@pytest.mark.django_db
-def test_a_fresh_connection_reads_the_server_version_without_a_second_connection():
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def mysql_only():
     if connection.vendor != "mysql":
         pytest.skip("MySQL/MariaDB only")
+
+
+def session_id(wrapper=connection) -> int:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT CONNECTION_ID()")
+        return cursor.fetchone()[0]
+
+
+def fresh_wrapper():
+    """What a request's new thread gets under ASGI: a wrapper with no connection."""
+    return connections.create_connection("default")
+
+
+def kill(session: int) -> None:
+    settings = connection.settings_dict
+    admin = MySQLdb.connect(host=settings["HOST"], port=int(settings["PORT"]), user=settings["USER"])
+    try:
+        admin.cursor().execute(f"KILL {int(session)}")
+    finally:
+        admin.close()
+
+
+def test_a_fresh_connection_reads_the_server_version_without_a_second_connection():
     connection.ensure_connection()  # this process has met the server once
     opened = []
 
     def count(sender, connection, **kwargs):
         opened.append(connection)
 
-    fresh = connections.create_connection("default")  # what a request's new thread gets
+    fresh = fresh_wrapper()
     connection_created.connect(count)
     try:
         # Request code asks about the server before its first query (features, version checks).
@@ -25,3 +56,106 @@ def test_a_fresh_connection_reads_the_server_version_without_a_second_connection
         connection_created.disconnect(count)
         fresh.close()
     assert opened == [fresh]
+
+
+def test_the_next_request_reuses_the_connection_the_last_one_closed():
+    first = fresh_wrapper()
+    before = session_id(first)
+    first.close()
+
+    second = fresh_wrapper()
+    try:
+        assert session_id(second) == before
+        # Its session is as a new connection's: autocommit, read committed, strict.
+        isolation_variable = "tx_isolation" if second.mysql_is_mariadb else "transaction_isolation"
+        with second.cursor() as cursor:
+            cursor.execute(f"SELECT @@autocommit, @@{isolation_variable}, @@sql_mode, @@sql_auto_is_null")
+            autocommit, isolation, sql_mode, auto_is_null = cursor.fetchone()
+        assert (autocommit, isolation, auto_is_null) == (1, "READ-COMMITTED", 0)
+        assert "STRICT_TRANS_TABLES" in sql_mode
+    finally:
+        second.close()
+
+
+def test_a_connection_closed_in_the_middle_of_a_transaction_is_not_reused():
+    first = fresh_wrapper()
+    first.set_autocommit(False)
+    with first.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM accounts_user FOR UPDATE")
+    before = session_id(first)
+    first.close()
+
+    second = fresh_wrapper()
+    try:
+        assert session_id(second) != before
+    finally:
+        second.close()
+
+
+def test_a_connection_that_had_an_error_is_not_reused():
+    first = fresh_wrapper()
+    before = session_id(first)
+    with pytest.raises(ProgrammingError), first.cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table")
+    first.close()
+
+    second = fresh_wrapper()
+    try:
+        assert session_id(second) != before
+    finally:
+        second.close()
+
+
+def test_a_kept_connection_the_server_dropped_is_replaced_without_an_error():
+    """A database restart or failover ends every kept session: the next
+    request must not fail on one of them."""
+    first = fresh_wrapper()
+    before = session_id(first)
+    first.close()
+    kill(before)
+
+    second = fresh_wrapper()
+    try:
+        after = session_id(second)  # no OperationalError: the dead one was pinged and dropped
+        assert after != before
+    finally:
+        second.close()
+
+
+def test_a_forked_worker_opens_its_own_connections():
+    """A connection shared across a fork would interleave two processes' queries on one socket."""
+    first = fresh_wrapper()
+    parents = session_id(first)
+    first.close()  # kept in this process's pool
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            wrapper = fresh_wrapper()
+            os.write(write, str(session_id(wrapper)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    childs = int(os.read(read, 64) or b"0")
+    os.close(read)
+
+    assert childs not in (0, parents)
+    again = fresh_wrapper()
+    try:
+        assert session_id(again) == parents  # and the parent's session still works
+    finally:
+        again.close()
+
+
+def test_the_pool_keeps_at_most_its_size_and_hands_out_the_newest_first():
+    pool = ConnectionPool(size=2)
+    assert pool.give("a") and pool.give("b")
+    assert not pool.give("c")  # the caller closes it
+    assert [pool.take(), pool.take(), pool.take()] == ["b", "a", None]
+
+
+def test_each_database_has_its_own_pool():
+    other = {**connection.settings_dict, "NAME": "some_other_database"}
+    assert pool_for(other) is not pool_for(connection.settings_dict)
