@@ -203,8 +203,9 @@ def record_steps(
         _queue_goal_notifications(user, changes, now)
         changed = [change for change in changes if change.changed]
         if changed:
-            transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
+            # Watchers first: the board index write after it costs two queries.
             transaction.on_commit(lambda: broadcast_day_totals(user=user, changes=changed, now=now))
+            transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
     return changes
 
 
