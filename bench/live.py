@@ -2,7 +2,7 @@
 design (every watcher polls an HTTP endpoint that reads the database once a
 second), with the same clients, in one run. Prints figures; asserts nothing.
 
-    .venv/bin/python bench/live.py            # about two minutes
+    .venv/bin/python bench/live.py            # about two and a half minutes
 
 It starts its own MariaDB (port 3407) and Redis (port 6479) in a temporary
 directory, so the database's ``Questions`` counter sees only this run, and
@@ -593,7 +593,7 @@ def main() -> None:
     parser.add_argument("--walkers", type=int, default=50)
     parser.add_argument("--rate", type=float, default=10.0, help="writes a second")
     parser.add_argument("--idle", type=float, default=8.0, help="seconds idle per phase")
-    parser.add_argument("--write", type=float, default=12.0, help="seconds writing per phase")
+    parser.add_argument("--write", type=float, default=30.0, help="seconds writing per phase")
     args = parser.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
