@@ -20,6 +20,7 @@ from pedometer_site.serializers import StrictSerializer, validated
 
 from . import friends, selectors
 from .models import Friendship, FriendshipStatus
+from .throttles import FriendRequestThrottle
 
 
 class PersonSerializer(serializers.Serializer):
@@ -77,6 +78,10 @@ class FriendDetailView(APIView):
 
 
 class FriendRequestListView(APIView):
+    def get_throttles(self):
+        # Only asking counts against the rate; reading the lists does not.
+        return [FriendRequestThrottle()] if self.request.method == "POST" else super().get_throttles()
+
     @extend_schema(responses={200: RequestListSerializer}, tags=["friends"], summary="Pending requests, both ways")
     def get(self, request: Request) -> Response:
         body = {
@@ -100,7 +105,8 @@ class FriendRequestListView(APIView):
         summary="Ask someone to be friends",
         description=(
             "By public id or email. Asking yourself is a 400 (`self_request`); asking twice, or asking a friend, "
-            "a 409 (`already_requested`, `already_friends`); no such person, a 404."
+            "a 409 (`already_requested`, `already_friends`); no such person, a 404. At most "
+            "`THROTTLE_FRIEND_REQUEST_USER` requests per user (30 an hour), then a 429."
         ),
     )
     def post(self, request: Request) -> Response:

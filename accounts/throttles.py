@@ -1,17 +1,16 @@
-"""Sign-in and sign-up throttles, per client IP and per account, in the cache
-(Redis in production, so every node shares the counts)."""
+"""Sign-in and sign-up throttles, per client IP and per account, and the
+friend-request throttle per user, in the cache (Redis in production, so
+every node shares the counts)."""
 
 import hashlib
 
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+
+from pedometer_site.throttling import RateFromSettings
 
 
-class _RateFromSettings(SimpleRateThrottle):
-    # DRF copies the rates onto the class at import; read them live instead so
-    # a changed setting (and a test's override) takes effect.
-    def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+class _RateFromSettings(RateFromSettings, SimpleRateThrottle):
+    pass
 
 
 class AuthIPThrottle(_RateFromSettings):
@@ -37,3 +36,11 @@ class AuthAccountThrottle(_RateFromSettings):
         # Hashed: a cache key should not carry an address, nor its odd characters.
         ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class FriendRequestThrottle(RateFromSettings, UserRateThrottle):
+    """Asking someone by email answers 404 when no account has it, like
+    sign-up's 409: this rate keeps anyone from testing addresses in bulk
+    (and from flooding people with requests)."""
+
+    scope = "friend_request_user"

@@ -273,6 +273,7 @@ REST_FRAMEWORK = {
         "register_ip": os.environ.get("THROTTLE_REGISTER_IP", "10/hour"),
         "sync_user": os.environ.get("THROTTLE_SYNC_USER", "120/min"),
         "read_user": os.environ.get("THROTTLE_READ_USER", "600/min"),
+        "friend_request_user": os.environ.get("THROTTLE_FRIEND_REQUEST_USER", "30/hour"),
     },
     # How many proxies stand in front (for the client IP that throttles key on).
     # 0, not None: with None DRF trusts any X-Forwarded-For a client sends, so

@@ -156,6 +156,21 @@ def test_asking_someone_unknown_is_not_found():
 
 
 @pytest.mark.django_db
+def test_asking_beyond_the_hourly_rate_is_throttled_but_the_lists_still_answer(settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "friend_request_user": "3/hour"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    ann = make_user()
+    answers = [ask(ann, None, email=f"probe{n}@example.com").status_code for n in range(3)]
+    assert answers == [404, 404, 404]
+    refused = ask(ann, make_user())
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "throttled"
+    assert int(refused["Retry-After"]) > 60  # an hourly rate: the wait is in minutes
+    assert client_for(ann).get(REQUESTS).status_code == 200
+    assert ask(make_user(), make_user()).status_code == 201  # others ask on their own count
+
+
+@pytest.mark.django_db
 def test_friends_need_sign_in(api):
     assert api.get("/api/v1/friends/").status_code == 401
     assert api.post(REQUESTS, {}, format="json").status_code == 401
