@@ -5,7 +5,8 @@ transaction and, on commit, hands its id to the task queue. A worker runs
 ``deliver_notification``: it claims the row with one conditional UPDATE (a
 lease), calls FCM with no transaction open, and writes the outcome only if it
 still holds the lease. ``sweep_notifications`` re-queues rows whose message
-was lost or whose worker died (the lease ran out). Delivery is at least once
+was lost or whose worker died (the lease ran out), and deletes finished rows
+past their retention. Delivery is at least once
 and the claim makes "more than once" need a worker to die after FCM accepted
 the push and before the outcome was written.
 """
@@ -20,6 +21,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 
@@ -190,10 +192,34 @@ def _goal_push(notification: Notification, device: Device) -> fcm.Push:
 class SweepReport:
     requeued: list[int]
     gave_up: int
+    purged: int = 0
+
+
+# A row is what keeps a day's push single, but pushes are only ever queued for
+# today and yesterday: a week later its day can never be queued again.
+MIN_RETENTION = timedelta(days=7)
+PURGE_BATCH = 5_000
+FINISHED = (Status.SENT, Status.FAILED, Status.SKIPPED)
+
+
+def purge_finished_notifications(*, now: datetime, limit: int = PURGE_BATCH) -> int:
+    """Deletes up to ``limit`` finished rows older than the retention
+    (``NOTIFICATION_RETENTION_DAYS``); each sweep pass takes one batch, so a
+    large backlog goes in short transactions. Pending rows are never deleted."""
+    retention = max(timedelta(days=settings.NOTIFICATION_RETENTION_DAYS), MIN_RETENTION)
+    ids = list(
+        Notification.objects.filter(created_at__lt=now - retention, status__in=FINISHED)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        Notification.objects.filter(pk__in=ids).delete()
+    return len(ids)
 
 
 def sweep_notifications(*, now: datetime, limit: int = SWEEP_BATCH) -> SweepReport:
-    """Re-queues pending rows nobody is working on: their task was lost, or their worker died.
+    """Re-queues pending rows nobody is working on: their task was lost, or their worker died;
+    then purges a batch of finished rows past their retention.
 
     A row whose worker died on its last allowed attempt is marked failed.
     Safe to run anywhere, any number of times: the claim keeps a re-queued
@@ -213,9 +239,10 @@ def sweep_notifications(*, now: datetime, limit: int = SWEEP_BATCH) -> SweepRepo
     )
     for notification_id in due:
         enqueue_delivery(notification_id=notification_id)
-    if due or gave_up:
-        logger.info("notification sweep: %d re-queued, %d given up", len(due), gave_up)
-    return SweepReport(requeued=due, gave_up=gave_up)
+    purged = purge_finished_notifications(now=now)
+    if due or gave_up or purged:
+        logger.info("notification sweep: %d re-queued, %d given up, %d purged", len(due), gave_up, purged)
+    return SweepReport(requeued=due, gave_up=gave_up, purged=purged)
 
 
 def resend_notifications(*, notification_ids: Iterable[int], now: datetime) -> int:

@@ -228,6 +228,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 # --- Firebase --------------------------------------------------------------
 
 FIREBASE_CREDENTIALS = os.environ.get("FIREBASE_CREDENTIALS", "")
+# Days a sent, failed or skipped push stays in the outbox (the admin's history);
+# the sweep deletes older ones. Never less than 7 (notifications/services.py).
+NOTIFICATION_RETENTION_DAYS = envint("NOTIFICATION_RETENTION_DAYS", 90)
 
 # --- Auth ------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from notifications import tasks
-from notifications.models import Status
+from notifications.models import Notification, Status
 from notifications.services import LEASE, MAX_ATTEMPTS, SWEEP_GRACE, sweep_notifications
 
 from . import fake_fcm
@@ -142,6 +142,39 @@ def test_the_sweep_command_reports_what_it_did(fcm, inline_tasks, capsys):
     with time_machine.travel(NOW + timedelta(minutes=5)):
         call_command("sweep_notifications")
 
-    assert "re-queued 1, gave up on 0" in capsys.readouterr().out
+    assert "re-queued 1, gave up on 0, purged 0" in capsys.readouterr().out
     notification.refresh_from_db()
     assert notification.status == Status.SENT
+
+
+@pytest.mark.django_db
+def test_the_sweep_purges_finished_rows_past_their_retention_and_keeps_the_rest(settings, inline_tasks):
+    settings.NOTIFICATION_RETENTION_DAYS = 30
+    rows = {status: owed_push(now=NOW) for status in (Status.SENT, Status.FAILED, Status.SKIPPED, Status.PENDING)}
+    for status, row in rows.items():
+        type(row).objects.filter(pk=row.pk).update(status=status)
+    recent = owed_push(now=NOW + timedelta(days=20))
+    type(recent).objects.filter(pk=recent.pk).update(status=Status.SENT)
+    later = NOW + timedelta(days=31)
+    # Still owed, waiting for its next attempt (so this sweep does not deliver it).
+    type(recent).objects.filter(pk=rows[Status.PENDING].pk).update(next_attempt_at=later + timedelta(minutes=5))
+
+    with time_machine.travel(later):
+        report = sweep_notifications(now=later)
+
+    assert report.purged == 3
+    left = set(Notification.objects.values_list("pk", flat=True))
+    assert left == {rows[Status.PENDING].pk, recent.pk}  # a pending row is owed, whatever its age
+
+
+@pytest.mark.django_db
+def test_a_retention_below_a_week_is_raised_to_a_week(settings, inline_tasks):
+    """Rows of today and yesterday are what keep a second push for those days out."""
+    settings.NOTIFICATION_RETENTION_DAYS = 0
+    row = owed_push(now=NOW)
+    type(row).objects.filter(pk=row.pk).update(status=Status.SENT)
+
+    with time_machine.travel(NOW + timedelta(days=2)):
+        assert sweep_notifications(now=NOW + timedelta(days=2)).purged == 0
+    with time_machine.travel(NOW + timedelta(days=8)):
+        assert sweep_notifications(now=NOW + timedelta(days=8)).purged == 1

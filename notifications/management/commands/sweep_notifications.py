@@ -1,4 +1,5 @@
-"""The outbox sweep: re-queues pushes whose task was lost or whose worker died.
+"""The outbox sweep: re-queues pushes whose task was lost or whose worker died,
+and deletes finished rows past ``NOTIFICATION_RETENTION_DAYS``.
 
     python manage.py sweep_notifications             # one pass (cron, or by hand)
     python manage.py sweep_notifications --every 30  # keep sweeping every 30 s
@@ -20,7 +21,7 @@ from notifications.services import sweep_notifications
 
 
 class Command(BaseCommand):
-    help = "Re-queue pending notifications nobody is delivering (lost task, dead worker)."
+    help = "Re-queue pending notifications nobody is delivering (lost task, dead worker); purge old finished ones."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--every", type=float, default=0, help="Seconds between passes; 0 (default) runs once.")
@@ -43,7 +44,7 @@ class Command(BaseCommand):
 
     def sweep_once(self) -> None:
         report = sweep_notifications(now=timezone.now())
-        self.stdout.write(f"re-queued {len(report.requeued)}, gave up on {report.gave_up}")
+        self.stdout.write(f"re-queued {len(report.requeued)}, gave up on {report.gave_up}, purged {report.purged}")
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping.set()
