@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_prerun
+from celery.signals import task_prerun, worker_init, worker_process_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pedometer_site.settings")
 
@@ -21,3 +21,30 @@ def _start_unpinned(task=None, **kwargs) -> None:
     from .replica import reset_routing
 
     reset_routing()
+
+
+@worker_init.connect
+def _serve_metrics(**kwargs) -> None:
+    """With ``WORKER_METRICS_PORT`` set, the worker serves Prometheus metrics
+    (pushes sent and failed are counted where they happen: here). Its pool's
+    processes each count in ``PROMETHEUS_MULTIPROC_DIR``; this sums them."""
+    port = os.environ.get("WORKER_METRICS_PORT")
+    if not port:
+        return
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("WORKER_METRICS_PORT needs PROMETHEUS_MULTIPROC_DIR (an empty directory).")
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    start_http_server(int(port), registry=registry)
+
+
+@worker_process_shutdown.connect
+def _forget_metrics_of_ended_process(pid=None, **kwargs) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())
