@@ -5,6 +5,9 @@ Phones pass the access token as ``?token=<access>``, or as a second
 ``Sec-WebSocket-Protocol`` value (``bearer, <access>``) where the client
 cannot set a query. A bad or expired token leaves the scope anonymous;
 consumers close anonymous sockets with code 4401 before sending anything.
+A consumer that signed-out visitors may use still closes a socket whose
+token was refused (``token_refused``): its client must learn to get a new
+one rather than be shown less without knowing why.
 """
 
 from __future__ import annotations
@@ -43,6 +46,11 @@ def _user_for_token(raw: str):
     # AuthenticationFailed covers bad tokens (InvalidToken) and deleted or deactivated accounts.
     except (AuthenticationFailed, TokenError, LookupError, ValueError):
         return AnonymousUser()
+
+
+def token_refused(scope: dict) -> bool:
+    """A token came with the socket and did not sign anyone in."""
+    return scope.get("auth_via") == "token" and not scope["user"].is_authenticated
 
 
 class TokenAuthMiddleware(BaseMiddleware):

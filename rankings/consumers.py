@@ -7,7 +7,9 @@ day, week and month, ``rows`` messages as people sync, coalesced by
 processes: ``{"type": "rows", "period", "key", "rows": [{"rank", "user",
 "display_name", "steps"}]}``, public users only, ranks as a signed-out
 visitor sees them (the page re-ranks what it shows). The page applies rows
-whose ``key`` is its board. Signed-out visitors may watch.
+whose ``key`` is its board. Signed-out visitors may watch; a token that
+does not sign anyone in (bad, expired, a deactivated account) is closed
+with 4401 all the same.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from redis.exceptions import RedisError
 
 from pedometer_site import metrics
 from pedometer_site.socket_consumers import CLOSE_TRY_AGAIN_LATER, DirectDispatchMixin
+from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED, token_refused
 
 from . import selectors
 from .board_feed import BoardFeed, rows_message
@@ -41,6 +44,9 @@ FEED = BoardFeed(rows_for=feed_rows, group_for=lambda period, key: board_group(p
 
 class LeaderboardConsumer(DirectDispatchMixin, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
+        if token_refused(self.scope):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         period = self.scope["url_route"]["kwargs"]["period"]
         if period not in {p.value for p in Period}:
             await self.close(code=CLOSE_BAD_PERIOD)

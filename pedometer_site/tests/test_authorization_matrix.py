@@ -6,11 +6,13 @@ Callers: anonymous, the owner, an accepted friend, a stranger, a staff user
 friends-only and a public walker, each with steps today and a device.
 """
 
+import itertools
 import json
 from dataclasses import dataclass
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from django.test import Client
 from django.utils import timezone
 
@@ -321,3 +323,63 @@ def test_leaderboards_show_others_by_the_same_visibility(caller):
             assert response.json()["me"], visibility
             continue
         assert (str(owner.uuid) in listed) is (expected == "seen"), (caller, visibility)
+
+
+# --- The leaderboard page's socket (/ws/rankings/<period>/) ---------------------------
+
+# Its snapshot is the board as the caller sees it (the API's rules; signed-out
+# visitors may watch and see public walkers). Its live rows are public walkers
+# only, for everyone: the feed is shared by every watcher of the board.
+BOARD_SNAPSHOT = {**SEES, "anonymous": ("absent", "absent", "seen"), "deactivated": ("4401",) * 3}
+WALKS = itertools.count(1)
+
+
+async def board_socket_outcome(token: str | None, world: World) -> tuple[tuple[str, ...], set[str]]:
+    """What one caller's board socket shows of each owner in its snapshot, and
+    whose rows reach it live when all three owners walk on."""
+    socket = websocket("/ws/rankings/day/", token=token)
+    connected, close_code = await socket.connect()
+    if not connected:
+        return (str(close_code),) * len(VISIBILITIES), set()
+    try:
+        first = await socket.receive_output(timeout=5)
+        if first["type"] == "websocket.close":
+            return (str(first["code"]),) * len(VISIBILITIES), set()
+        snapshot = json.loads(first["text"])
+        listed = {row["user"] for row in snapshot["rows"]}
+        outcomes = tuple("seen" if str(world.owners[v].uuid) in listed else "absent" for v in VISIBILITIES)
+
+        def walk_on() -> None:
+            more = 1000 * next(WALKS)  # each socket sees new totals
+            for visibility, owner in world.owners.items():
+                day = local_today(owner, timezone.now())
+                record_steps(user=owner, days=[DaySample(day, OWNER_STEPS[visibility] + more)], now=timezone.now())
+
+        await database_sync_to_async(walk_on)()
+        public = str(world.owners[Visibility.PUBLIC].uuid)
+        live: set[str] = set()
+        while public not in live:  # the public walker's row comes; the others' must not come with it
+            message = await socket.receive_json_from(timeout=5)
+            live |= {row["user"] for row in message["rows"]}
+        while not await socket.receive_nothing(timeout=0.6):  # nor in a later window
+            live |= {row["user"] for row in (await socket.receive_json_from())["rows"]}
+        return outcomes, live
+    finally:
+        await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("caller", CALLERS)
+def test_the_board_socket_shows_others_by_the_same_visibility_and_streams_public_walkers_only(caller):
+    world = build_world()
+    snapshots, live_rows = [], set()
+    for visibility in VISIBILITIES if caller == "owner" else VISIBILITIES[:1]:
+        _, token = caller_for(world, caller, visibility)
+        outcomes, live = async_to_sync(board_socket_outcome)(token, world)
+        # An owner's own socket shows them; the other owners are checked by the other callers.
+        snapshots.append(outcomes[VISIBILITIES.index(visibility)] if caller == "owner" else outcomes)
+        live_rows |= live
+    expected = BOARD_SNAPSHOT[caller]
+    assert (tuple(snapshots) if caller == "owner" else snapshots[0]) == expected
+    if expected[0] != "4401":
+        assert live_rows == {str(world.owners[Visibility.PUBLIC].uuid)}
