@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from pedometer_site.serializers import StrictSerializer, validated
 
-from . import friends, selectors
+from . import friends_services, selectors
 from .models import Friendship, FriendshipStatus
 from .throttles import FriendRequestThrottle
 
@@ -73,7 +73,7 @@ class FriendListView(APIView):
 class FriendDetailView(APIView):
     @extend_schema(responses={204: None}, tags=["friends"], summary="Stop being friends")
     def delete(self, request: Request, user_id: UUID) -> Response:
-        friends.friend_remove(user=request.user, friend_id=user_id)
+        friends_services.friend_remove(user=request.user, friend_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -111,7 +111,7 @@ class FriendRequestListView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(FriendRequestInput, request.data)
-        row = friends.friend_request_send(
+        row = friends_services.friend_request_send(
             user=request.user, now=timezone.now(), to_user_id=data.get("user_id"), email=data.get("email")
         )
         created = row.status == FriendshipStatus.PENDING
@@ -123,19 +123,19 @@ class FriendRequestListView(APIView):
 class FriendRequestCancelView(APIView):
     @extend_schema(responses={204: None}, tags=["friends"], summary="Withdraw your request to this person")
     def delete(self, request: Request, user_id: UUID) -> Response:
-        friends.friend_request_cancel(user=request.user, to_user_id=user_id)
+        friends_services.friend_request_cancel(user=request.user, to_user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FriendRequestAcceptView(APIView):
     @extend_schema(request=None, responses={200: FriendshipSerializer}, tags=["friends"], summary="Accept a request")
     def post(self, request: Request, user_id: UUID) -> Response:
-        row = friends.friend_request_accept(user=request.user, from_user_id=user_id, now=timezone.now())
+        row = friends_services.friend_request_accept(user=request.user, from_user_id=user_id, now=timezone.now())
         return Response(_friendship_body(row, request.user.pk))
 
 
 class FriendRequestDeclineView(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["friends"], summary="Decline a request")
     def post(self, request: Request, user_id: UUID) -> Response:
-        friends.friend_request_decline(user=request.user, from_user_id=user_id)
+        friends_services.friend_request_decline(user=request.user, from_user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.friends import friend_request_send
+from accounts.friends_services import friend_request_send
 from accounts.models import Friendship, FriendshipStatus, Visibility
 from accounts.selectors import can_see, friend_ids
 from pedometer_site.testing import client_for, make_user
