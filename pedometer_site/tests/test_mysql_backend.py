@@ -30,6 +30,15 @@ def fresh_wrapper():
     return connections.create_connection("default")
 
 
+def next_request_session() -> int:
+    """The database session the next request gets (and hands back when done)."""
+    wrapper = fresh_wrapper()
+    try:
+        return session_id(wrapper)
+    finally:
+        wrapper.close()
+
+
 def kill(session: int) -> None:
     settings = connection.settings_dict
     admin = MySQLdb.connect(host=settings["HOST"], port=int(settings["PORT"]), user=settings["USER"])
@@ -85,11 +94,7 @@ def test_a_connection_closed_in_the_middle_of_a_transaction_is_not_reused():
     before = session_id(first)
     first.close()
 
-    second = fresh_wrapper()
-    try:
-        assert session_id(second) != before
-    finally:
-        second.close()
+    assert next_request_session() != before
 
 
 def test_a_connection_that_had_an_error_is_not_reused():
@@ -99,34 +104,21 @@ def test_a_connection_that_had_an_error_is_not_reused():
         cursor.execute("SELECT * FROM no_such_table")
     first.close()
 
-    second = fresh_wrapper()
-    try:
-        assert session_id(second) != before
-    finally:
-        second.close()
+    assert next_request_session() != before
 
 
 def test_a_kept_connection_the_server_dropped_is_replaced_without_an_error():
     """A database restart or failover ends every kept session: the next
     request must not fail on one of them."""
-    first = fresh_wrapper()
-    before = session_id(first)
-    first.close()
+    before = next_request_session()
     kill(before)
 
-    second = fresh_wrapper()
-    try:
-        after = session_id(second)  # no OperationalError: the dead one was pinged and dropped
-        assert after != before
-    finally:
-        second.close()
+    assert next_request_session() != before  # no OperationalError: the dead one was pinged and dropped
 
 
 def test_a_forked_worker_opens_its_own_connections():
     """A connection shared across a fork would interleave two processes' queries on one socket."""
-    first = fresh_wrapper()
-    parents = session_id(first)
-    first.close()  # kept in this process's pool
+    parents = next_request_session()  # kept in this process's pool
 
     read, write = os.pipe()
     child = os.fork()
@@ -142,11 +134,7 @@ def test_a_forked_worker_opens_its_own_connections():
     os.close(read)
 
     assert childs not in (0, parents)
-    again = fresh_wrapper()
-    try:
-        assert session_id(again) == parents  # and the parent's session still works
-    finally:
-        again.close()
+    assert next_request_session() == parents  # and the parent's session still works
 
 
 def test_the_pool_keeps_at_most_its_size_and_hands_out_the_newest_first():
