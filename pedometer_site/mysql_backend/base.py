@@ -124,7 +124,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _set_autocommit(self, autocommit: bool) -> None:
         # The client knows the session's mode from the server's status flags:
         # asking the server to set what is already set is a wasted round trip.
-        if self.connection.get_autocommit() != autocommit:
+        with self.wrap_database_errors:
+            already = self.connection.get_autocommit() == autocommit
+        if not already:
             super()._set_autocommit(autocommit)
 
     def _close(self) -> None:
