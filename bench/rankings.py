@@ -302,10 +302,6 @@ def wait_for_quiet_database(args: argparse.Namespace, timeout: float = 120) -> N
         db.close()
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
 def main() -> None:
     args = parse_args()
     if shutil.which("wrk") is None:
@@ -377,7 +373,7 @@ def main() -> None:
         drop_index(args)
 
     def mid(measure: str, key: str) -> float:
-        return median([figures[measure][key] for figures in rounds])
+        return statistics.median([figures[measure][key] for figures in rounds])
 
     log(f"\nmedians of {len(rounds)} rounds")
     log(f"{'':32}{'Redis index':>14}{'SQL fallback':>14}")
@@ -394,7 +390,7 @@ def main() -> None:
     errors = [sum(figures[f"{path}_throughput"]["errors"] for figures in rounds) for path in ("redis", "sql")]
     log(f"{'requests / non-2xx (all rounds)':32}{f'{requests[0]}/{errors[0]}':>14}{f'{requests[1]}/{errors[1]}':>14}")
     log(f"{'GET /api/v1/me p50 / p99 (ms)':32}{mid('floor', 'p50'):>7.2f} /{mid('floor', 'p99'):>5.2f}")
-    ratio = median([figures["ratio"] for figures in rounds])
+    ratio = statistics.median([figures["ratio"] for figures in rounds])
     p99 = mid("redis_latency", "p99")
     log(f"{'throughput ratio':32}{ratio:>13.0f}x")
     log(f"{'full rebuild (day board)':32}{rebuild_seconds:>13.1f}s")

@@ -6,9 +6,9 @@ transaction and, on commit, hands its id to the task queue. A worker runs
 lease), calls FCM with no transaction open, and writes the outcome only if it
 still holds the lease. ``sweep_notifications`` re-queues rows whose message
 was lost or whose worker died (the lease ran out), and deletes finished rows
-past their retention. Delivery is at least once
-and the claim makes "more than once" need a worker to die after FCM accepted
-the push and before the outcome was written.
+past their retention. Delivery is at least once and the claim makes "more
+than once" need a worker to die after FCM accepted the push and before the
+outcome was written.
 """
 
 from __future__ import annotations

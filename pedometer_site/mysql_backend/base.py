@@ -63,9 +63,6 @@ class ConnectionPool:
             self._idle.append(connection)
             return True
 
-    def __len__(self) -> int:
-        return len(self._idle)
-
 
 _pools: dict[tuple, ConnectionPool] = {}
 # Connections a forked child inherited: never used, and never closed either,
