@@ -19,3 +19,14 @@ def _plain_http_and_fresh_cache(settings):
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def inline_tasks():
+    """Tasks run inline, as in the embedded default (make test has a Redis broker configured)."""
+    from pedometer_site.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
+from channels.db import database_sync_to_async
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -42,6 +43,13 @@ def bearer_client(access: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
     return client
+
+
+@database_sync_to_async
+def signed_in(**fields) -> tuple[User, str]:
+    """For async (socket) tests: a new user and their access token."""
+    user = make_user(**fields)
+    return user, tokens_for(user).access
 
 
 def sign_in(user: User) -> TokenPair:

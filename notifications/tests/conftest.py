@@ -35,10 +35,19 @@ def no_fcm_credentials(settings):
     reset_firebase_app()
 
 
+def _use_broker(url: str) -> None:
+    celery_app.conf.broker_url = url
+    # Celery caches its connection and producer pools per app: drop them so the next publish uses `url`.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
-def inline_tasks():
-    """Tasks run inline, as in the embedded default (make test has a Redis broker configured)."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+def broker(settings):
+    """Tasks are published (not run inline); ``broker(url)`` points the app at a broker."""
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "worker_hijack_root_logger")}
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.worker_hijack_root_logger = False  # leave pytest's log capture alone
+    yield _use_broker
+    celery_app.conf.update(saved)
+    _use_broker(saved["broker_url"])

@@ -15,6 +15,7 @@ from django.db import connection
 from notifications import tasks
 from notifications.models import Notification, Status
 from notifications.services import LEASE, MAX_ATTEMPTS, SWEEP_GRACE, sweep_notifications
+from pedometer_site.tests.servers import database_url_for_tests
 
 from . import fake_fcm
 from .builders import add_device, owed_push
@@ -37,18 +38,13 @@ services.deliver_notification(notification_id=int(sys.argv[1]), now=datetime.fro
 """
 
 
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    return f"mysql://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_between_claim_and_send_leaves_the_row_to_the_sweep_which_delivers_it_once(fcm, inline_tasks):
     if connection.vendor != "mysql":
         pytest.skip("the doomed worker is a second process on the same MariaDB database")
     notification = owed_push(now=NOW)
     add_device(notification.user, now=NOW, token="phone")
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "DJANGO_SETTINGS_MODULE": "pedometer_site.settings"}
+    env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "DJANGO_SETTINGS_MODULE": "pedometer_site.settings"}
     worker = subprocess.Popen(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", DOOMED_WORKER, str(notification.pk), NOW.isoformat()],
         cwd=Path(settings.BASE_DIR),

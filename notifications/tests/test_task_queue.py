@@ -16,24 +16,6 @@ from pedometer_site.testing import make_user
 from .builders import add_device, local_day, owed_push
 
 
-def _use_broker(url: str) -> None:
-    celery_app.conf.broker_url = url
-    # Celery caches its connection and producer pools per app: drop them so the next publish uses `url`.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker(settings):
-    """Tasks are published (not run inline); ``broker(url)`` points the app at a broker."""
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "worker_hijack_root_logger")}
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.worker_hijack_root_logger = False  # leave pytest's log capture alone
-    yield _use_broker
-    celery_app.conf.update(saved)
-    _use_broker(saved["broker_url"])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_celery_worker_on_redis_delivers_each_row_once_even_when_its_task_is_queued_twice(fcm, broker, settings):
     if not settings.REDIS_URL:

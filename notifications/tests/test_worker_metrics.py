@@ -18,7 +18,7 @@ from django.utils import timezone
 from notifications.models import Notification, Status
 from notifications.services import enqueue_delivery
 from pedometer_site.celery import app as celery_app
-from pedometer_site.tests.servers import free_port
+from pedometer_site.tests.servers import database_url_for_tests, free_port
 
 from .builders import add_device, owed_push
 
@@ -49,21 +49,21 @@ def metric(port: int, name: str) -> float | None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_prefork_worker_serves_the_push_counts_of_all_its_processes(service_account_file, tmp_path):
+def test_a_prefork_worker_serves_the_push_counts_of_all_its_processes(service_account_file, broker, tmp_path):
     if connection.vendor != "mysql" or not settings.REDIS_URL:
         pytest.skip("a worker process on MariaDB and the Redis broker (make test)")
-    db = connection.settings_dict
     port = free_port()
     multiproc_dir = tmp_path / "prometheus"
     multiproc_dir.mkdir()
     env = {
         **os.environ,
-        "DATABASE_URL": f"mysql://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url_for_tests(),
         "FIREBASE_CREDENTIALS": service_account_file,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_ALWAYS_EAGER": "false",  # the worker's own setting: it runs what it takes
         "PROMETHEUS_MULTIPROC_DIR": str(multiproc_dir),
         "WORKER_METRICS_PORT": str(port),
     }
+    broker(settings.REDIS_URL)
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge("celery")
     now = timezone.now()
@@ -73,17 +73,17 @@ def test_a_prefork_worker_serves_the_push_counts_of_all_its_processes(service_ac
         add_device(row.user, now=now, token=f"phone-{n}")
         rows.append(row.pk)
 
-    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", WORKER], cwd=Path(settings.BASE_DIR), env=env, stderr=subprocess.PIPE, text=True
-    )
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
+    log = tmp_path / "worker.log"  # a file, not a pipe: a full pipe would stall the worker
+    with log.open("w") as output:
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", WORKER], cwd=Path(settings.BASE_DIR), env=env, stdout=output, stderr=output
+        )
     try:
         for notification_id in rows:
             enqueue_delivery(notification_id=notification_id)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and Notification.objects.filter(status=Status.PENDING).exists():
-            assert worker.poll() is None, worker.stderr.read()
+            assert worker.poll() is None, log.read_text()
             time.sleep(0.2)
         assert set(Notification.objects.values_list("status", flat=True)) == {Status.SENT}
 
@@ -92,7 +92,6 @@ def test_a_prefork_worker_serves_the_push_counts_of_all_its_processes(service_ac
         counted_by = {path.name for path in multiproc_dir.glob("counter_*.db")}
         assert len(counted_by) >= 2  # the pool's processes, summed by the one endpoint
     finally:
-        celery_app.conf.task_always_eager = saved
         worker.terminate()
         try:
             worker.wait(30)

@@ -1,6 +1,5 @@
 import pytest
 
-from pedometer_site.celery import app as celery_app
 from rankings import index
 
 
@@ -12,15 +11,6 @@ def _fresh_index_state(settings):
     index.reset_state()
     yield
     index.reset_state()
-
-
-@pytest.fixture
-def eager_tasks():
-    """Runs queued tasks inline (here: the self-repair rebuild), as a worker would."""
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
 
 
 @pytest.fixture(autouse=True)

@@ -53,7 +53,7 @@ def test_a_redis_that_accepts_but_never_answers_times_out_into_sql(settings):
 
 
 @pytest.mark.django_db
-def test_syncs_keep_working_while_redis_is_down_and_the_index_heals_after(settings, eager_tasks):
+def test_syncs_keep_working_while_redis_is_down_and_the_index_heals_after(settings, inline_tasks):
     ann, bo = make_user(display_name="Ann"), make_user(display_name="Bo")
     walk(ann, 5000)
     walk(bo, 4000)
@@ -76,7 +76,7 @@ def test_syncs_keep_working_while_redis_is_down_and_the_index_heals_after(settin
 
 
 @pytest.mark.django_db
-def test_a_missing_board_is_served_from_sql_and_rebuilt_once(eager_tasks):
+def test_a_missing_board_is_served_from_sql_and_rebuilt_once(inline_tasks):
     ann = make_user(display_name="Ann")
     walk(ann, 5000)
     first = get_day(ann)

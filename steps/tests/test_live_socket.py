@@ -9,8 +9,7 @@ import time_machine
 from channels.db import database_sync_to_async
 
 from accounts.models import Friendship, FriendshipStatus
-from accounts.services import tokens_for
-from pedometer_site.testing import make_user, websocket
+from pedometer_site.testing import make_user, signed_in, websocket
 from steps.services import DaySample, record_steps
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -23,12 +22,6 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 def clock():
     with time_machine.travel(NOW, tick=True):
         yield
-
-
-@database_sync_to_async
-def signed_in(**fields):
-    user = make_user(**fields)
-    return user, tokens_for(user).access
 
 
 new_user = database_sync_to_async(make_user)

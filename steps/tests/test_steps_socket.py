@@ -7,8 +7,7 @@ import time_machine
 from channels.db import database_sync_to_async
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.services import tokens_for
-from pedometer_site.testing import make_user, websocket
+from pedometer_site.testing import make_user, signed_in, websocket
 from steps.models import DailySteps, DayTotal
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -21,12 +20,6 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 def clock():
     with time_machine.travel(NOW, tick=True):
         yield
-
-
-@database_sync_to_async
-def signed_in(**fields):
-    user = make_user(**fields)
-    return user, tokens_for(user).access
 
 
 @database_sync_to_async
