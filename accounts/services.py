@@ -108,31 +108,35 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Toke
     return tokens_for(user)
 
 
+SPENT_REFRESH = "This refresh token is invalid or already used."
+
+
 def refresh_rotate(*, refresh: str) -> TokenPair:
     """Trades a refresh token for a new pair; the old one is spent for good."""
-    try:
-        token = RefreshToken(refresh)  # checks signature, expiry and the blacklist
-    except TokenError as exc:
-        raise AuthenticationError("This refresh token is invalid or already used.") from exc
+    token = _live_refresh_token(refresh)
     user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
         raise AuthenticationError("This account no longer exists.")
     _, spent_now = token.blacklist()
     if not spent_now:  # a concurrent refresh spent it first
-        raise AuthenticationError("This refresh token is invalid or already used.")
+        raise AuthenticationError(SPENT_REFRESH)
     return tokens_for(user)
 
 
 def refresh_revoke(*, refresh: str) -> None:
     """Logs out one session: that refresh token stops working."""
-    try:
-        token = RefreshToken(refresh)  # checks signature, expiry and the blacklist
-    except TokenError as exc:
-        raise AuthenticationError("This refresh token is invalid or already used.") from exc
+    token = _live_refresh_token(refresh)
     # Blacklisting a deleted account's token would recreate its token rows, owned by nobody.
     if not User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM)).exists():
         raise AuthenticationError("This account no longer exists.")
     token.blacklist()
+
+
+def _live_refresh_token(refresh: str) -> RefreshToken:
+    try:
+        return RefreshToken(refresh)  # checks signature, expiry and the blacklist
+    except TokenError as exc:
+        raise AuthenticationError(SPENT_REFRESH) from exc
 
 
 def _blacklist_all_refresh_tokens(user: User) -> None:

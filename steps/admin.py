@@ -68,8 +68,25 @@ def _cell(value: object) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows staff may look at, never add, edit or delete in the plain forms:
+    counts change through corrections, and corrections are an audit trail."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(DailySteps)
-class DailyStepsAdmin(admin.ModelAdmin):
+class DailyStepsAdmin(ViewOnlyAdmin):
     list_display = ("day", "user", "source", "steps", "distance_m", "floors", "flagged", "ceiling", "updated_at")
     list_filter = ("flagged", "day", SourceFilter)
     date_hierarchy = "day"
@@ -80,18 +97,6 @@ class DailyStepsAdmin(admin.ModelAdmin):
     actions = ["mark_reviewed"]
     change_list_template = "admin/steps/dailysteps/change_list.html"
     change_form_template = "admin/steps/dailysteps/change_form.html"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False  # view only: counts change through corrections, never the plain form
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_correct_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.has_perm("steps.change_dailysteps")
@@ -198,7 +203,7 @@ class DailyStepsAdmin(admin.ModelAdmin):
 
 
 @admin.register(StepCorrection)
-class StepCorrectionAdmin(admin.ModelAdmin):
+class StepCorrectionAdmin(ViewOnlyAdmin):
     """The audit trail: read-only, written only by ``correct_daily_steps``."""
 
     list_display = ("created_at", "user", "day", "source", "old_steps", "new_steps", "corrected_by", "reason")
@@ -207,15 +212,3 @@ class StepCorrectionAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "user__display_name", "corrected_by__email")
     list_select_related = ("user", "corrected_by")
     raw_id_fields = ("user", "corrected_by")
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
