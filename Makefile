@@ -12,7 +12,7 @@ TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
 	PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher
 
-.PHONY: run test test-dates venv services browser lint format serve requirements cluster cluster-down chaos
+.PHONY: run test test-dates venv services browser tools lint format serve requirements cluster cluster-down chaos
 
 venv:
 	@scripts/bootstrap.sh
@@ -23,16 +23,19 @@ services:
 browser:
 	@scripts/browser.sh
 
+tools:
+	@scripts/test_tools.sh
+
 run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PORT)
 	DEBUG=true $(PY) manage.py migrate --no-input -v0
 	DEBUG=true $(PY) manage.py seed_demo
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
 	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
 
-test: venv services browser lint  ## The whole suite, on MariaDB and Redis, with a real browser
+test: venv services browser tools lint  ## The whole suite, on MariaDB and Redis, with a real browser
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
-test-dates: venv services browser  ## The suite (less cluster and chaos) 400 days ahead and at a month end in Seoul
+test-dates: venv services browser tools  ## The suite (less cluster and chaos) 400 days ahead and at a month end in Seoul
 	$(TEST_ENV) scripts/test_dates.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 cluster: venv  ## HAProxy + 3 app nodes + MariaDB primary/replica + Redis + worker, on loopback

@@ -7,16 +7,6 @@
 # Usage: scripts/test_dates.sh <pytest and its arguments...>
 set -euo pipefail
 
-if ! command -v faketime >/dev/null; then
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "test-dates: please install Debian's faketime package" >&2
-    exit 1
-  fi
-  echo "test-dates: installing faketime from Debian" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 faketime >/dev/null
-fi
-
 # '@' starts the clock there and lets it tick; an absolute time without it
 # would freeze the clock, and asyncio.sleep would never return.
 for when in "+400d" "@2027-02-28 14:59:30"; do
