@@ -45,6 +45,10 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
     socket_kind = "rankings"
 
     async def connect(self) -> None:
+        # Accept first, then close, so the close code reaches the client: a socket
+        # closed during the handshake is an HTTP 403 with no code at all.
+        offered = self.scope.get("subprotocols") or []
+        await self.accept("bearer" if "bearer" in offered else None)
         if token_refused(self.scope):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -62,7 +66,6 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
         self.board = (self.period.value, snapshot["key"])
         if self.period in LIVE_PERIODS:
             FEED.watch(*self.board)
-        await self.accept()
         self.count_open()
         await self.send_json(snapshot)
 

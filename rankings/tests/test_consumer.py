@@ -76,7 +76,18 @@ async def test_hidden_walkers_are_not_broadcast():
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_an_unknown_period_is_closed():
+async def test_an_unknown_period_is_accepted_then_closed_4400():
+    # Closed during the handshake, a real server answers HTTP 403 and the code never arrives.
     communicator = socket("/ws/rankings/year/")
-    connected, code = await communicator.connect()
-    assert not connected and code == CLOSE_BAD_PERIOD
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_output(timeout=3)) == {"type": "websocket.close", "code": CLOSE_BAD_PERIOD}
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_refused_token_is_accepted_then_closed_4401():
+    communicator = socket("/ws/rankings/day/?token=bad")
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_output(timeout=3)) == {"type": "websocket.close", "code": 4401}
