@@ -159,3 +159,36 @@ def json_error_view(status_code: int, code: str, message: str):
 
 handler404_json = json_error_view(404, "not_found", "Not found.")
 handler500_json = json_error_view(500, "server_error", "Something went wrong on our side.")
+
+# What Django's own error pages become on an API path.
+_PAGE_ERRORS = {
+    400: ("bad_request", "Bad request."),
+    403: ("permission_denied", "You do not have permission to perform this action."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "Method not allowed."),
+    500: ("server_error", "Something went wrong on our side."),
+}
+
+
+def api_error_shape_middleware(get_response):
+    """On ``/api/`` paths, an HTML error page (Django's debug pages under
+    ``DEBUG``, its plain 400/403 pages) leaves as the JSON error shape.
+
+    With ``DEBUG`` off, ``handler404``/``handler500`` already answer JSON; with
+    it on Django skips them for its technical pages, and a client of the API
+    (or the schema fuzz run against a development server) would get HTML with
+    a traceback. Django has logged the error by the time the page reaches here.
+    """
+
+    def middleware(request):
+        response = get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/")
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            code, message = _PAGE_ERRORS.get(response.status_code, ("error", "Request failed."))
+            return JsonResponse(error_body(code, message), status=response.status_code)
+        return response
+
+    return middleware

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     # First and last, so the request metrics time everything in between.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "pedometer_site.errors.api_error_shape_middleware",
     "pedometer_site.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -210,3 +210,38 @@ def test_a_domain_conflict_uses_the_same_shape(api):
     error = assert_error_shape(api.post(REGISTER, body, format="json"), 409, "conflict")
 
     assert error["fields"] == {"email": ["Already registered."]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_api_500_keeps_the_error_shape_in_every_mode(settings, monkeypatch, debug):
+    from accounts.api import MeView
+    from pedometer_site.testing import bearer_client
+    from accounts.services import tokens_for
+
+    settings.DEBUG = debug
+
+    def broken(self, request):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(MeView, "get", broken)
+    client = bearer_client(tokens_for(make_user()).access)
+    client.raise_request_exception = False
+    response = client.get(ME)
+    error = assert_error_shape(response, 500, "server_error")
+    assert "a bug" not in json.dumps(error)  # no traceback leaks, even in development
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/me/"])
+def test_an_unknown_api_path_is_a_json_404_with_debug_on_too(api, settings, path):
+    settings.DEBUG = True
+    assert_error_shape(api.get(path), 404, "not_found")
+
+
+@pytest.mark.django_db
+def test_pages_outside_the_api_keep_djangos_debug_pages(client, settings):
+    settings.DEBUG = True
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
