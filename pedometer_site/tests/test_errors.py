@@ -216,8 +216,8 @@ def test_a_domain_conflict_uses_the_same_shape(api):
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_api_500_keeps_the_error_shape_in_every_mode(settings, monkeypatch, debug):
     from accounts.api import MeView
-    from pedometer_site.testing import bearer_client
     from accounts.services import tokens_for
+    from pedometer_site.testing import bearer_client
 
     settings.DEBUG = debug
 
