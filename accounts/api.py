@@ -14,7 +14,7 @@ from pedometer_site.serializers import StrictSerializer, validated
 
 from . import services
 from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, User, Visibility, validate_timezone
-from .throttles import AuthAccountThrottle, AuthIPThrottle, RegisterIPThrottle
+from .throttles import RegisterIPThrottle
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -106,21 +106,24 @@ class RegisterView(PublicAuthView):
         return Response(_auth_body(user, services.tokens_for(user)), status=status.HTTP_201_CREATED)
 
 
-class LoginView(PublicAuthView):
-    throttle_classes = [AuthIPThrottle, AuthAccountThrottle]
+# Sign-in doors are limited by failures (accounts/sign_in_guard.py), not by a request rate.
+SIGN_IN_GUARD_NOTE = (
+    "Failed attempts are limited per (account, client address), per address and, loosely, per account; "
+    'beyond them a 429 with `retry_after` (README, "Threat model").'
+)
 
-    @extend_schema(request=LoginInput, responses={200: AuthResponse}, tags=["auth"])
+
+class LoginView(PublicAuthView):
+    @extend_schema(request=LoginInput, responses={200: AuthResponse}, tags=["auth"], description=SIGN_IN_GUARD_NOTE)
     def post(self, request: Request) -> Response:
-        user = services.user_login(**validated(LoginInput, request.data))
+        user = services.user_login(request=request._request, **validated(LoginInput, request.data))
         return Response(_auth_body(user, services.tokens_for(user)))
 
 
 class RefreshView(PublicAuthView):
-    throttle_classes = [AuthIPThrottle]
-
     @extend_schema(request=RefreshInput, responses={200: TokenPairSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        tokens = services.refresh_rotate(**validated(RefreshInput, request.data))
+        tokens = services.refresh_rotate(request=request._request, **validated(RefreshInput, request.data))
         return Response({"access": tokens.access, "refresh": tokens.refresh})
 
 
@@ -132,8 +135,6 @@ class LogoutView(PublicAuthView):
 
 
 class FirebaseView(PublicAuthView):
-    throttle_classes = [AuthIPThrottle]
-
     @extend_schema(
         request=FirebaseInput,
         responses={
@@ -148,7 +149,7 @@ class FirebaseView(PublicAuthView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        user, created = services.firebase_sign_in(**validated(FirebaseInput, request.data))
+        user, created = services.firebase_sign_in(request=request._request, **validated(FirebaseInput, request.data))
         return Response(_auth_body(user, services.tokens_for(user), created=created))
 
 
@@ -169,8 +170,6 @@ class MeView(APIView):
 
 
 class PasswordChangeView(APIView):
-    throttle_classes = [AuthIPThrottle]
-
     @extend_schema(
         request=PasswordChangeInput,
         responses={200: TokenPairSerializer},
@@ -178,5 +177,7 @@ class PasswordChangeView(APIView):
         description="Changes the password, signs out every other session, and returns a fresh token pair.",
     )
     def post(self, request: Request) -> Response:
-        tokens = services.password_change(user=request.user, **validated(PasswordChangeInput, request.data))
+        tokens = services.password_change(
+            request=request._request, user=request.user, **validated(PasswordChangeInput, request.data)
+        )
         return Response({"access": tokens.access, "refresh": tokens.refresh})

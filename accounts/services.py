@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from firebase_admin import auth as firebase_auth
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -19,6 +20,7 @@ from pedometer_site.errors import ConflictError, DomainError, InvalidInputError,
 from pedometer_site.firebase import firebase_app
 from rankings import services as rankings_services
 
+from . import sign_in_guard
 from .models import DEFAULT_DAILY_GOAL, User
 
 logger = logging.getLogger(__name__)
@@ -72,12 +74,35 @@ def user_create(
         raise taken from exc
 
 
-def user_login(*, email: str, password: str) -> User:
-    user = authenticate(username=email, password=password)
+def user_login(*, request: HttpRequest, email: str, password: str) -> User:
+    """Checks the password through the sign-in guard (``authenticate`` with the
+    request, so a refused attempt checks no password and a wrong one counts)."""
+    user = authenticate(request, username=email, password=password)
     if user is None:
-        raise AuthenticationError("Email or password is wrong.")
-    update_last_login(None, user)  # what UPDATE_LAST_LOGIN promises; simplejwt only does it in its own views
+        raise sign_in_guard.refused(request, email) or AuthenticationError("Email or password is wrong.")
+    signed_in(request=request, user=user)
     return user
+
+
+def signed_in(*, request: HttpRequest, user: User) -> None:
+    """What a session login sends too: sets ``last_login`` (what UPDATE_LAST_LOGIN
+    promises; simplejwt only does it in its own views) and clears this address's
+    failed attempts on the account."""
+    user_logged_in.send(sender=type(user), request=request, user=user)
+
+
+def _guard_account(user: User) -> str:
+    # The name the guard counts the account under: what a login would type.
+    return user.email or str(user.uuid)
+
+
+def verify_password(*, request: HttpRequest, user: User, password: str, field: str) -> None:
+    """A signed-in user's password check (changing it, deleting the account) is a
+    door too: a stolen access token must not become unlimited password guesses."""
+    sign_in_guard.check(request, username=_guard_account(user))
+    if not user.check_password(password):
+        sign_in_guard.failed(request, username=_guard_account(user))
+        raise InvalidInputError("The current password is wrong.", fields={field: ["Wrong password."]})
 
 
 def user_update(*, user: User, **changes: object) -> User:
@@ -96,10 +121,9 @@ def user_update(*, user: User, **changes: object) -> User:
     return user
 
 
-def password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
+def password_change(*, request: HttpRequest, user: User, old_password: str, new_password: str) -> TokenPair:
     """Sets the new password, signs out every other session, and returns fresh tokens."""
-    if not user.check_password(old_password):
-        raise InvalidInputError("The current password is wrong.", fields={"old_password": ["Wrong password."]})
+    verify_password(request=request, user=user, password=old_password, field="old_password")
     _check_password(new_password, user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)
@@ -111,9 +135,15 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Toke
 SPENT_REFRESH = "This refresh token is invalid or already used."
 
 
-def refresh_rotate(*, refresh: str) -> TokenPair:
-    """Trades a refresh token for a new pair; the old one is spent for good."""
-    token = _live_refresh_token(refresh)
+def refresh_rotate(*, request: HttpRequest, refresh: str) -> TokenPair:
+    """Trades a refresh token for a new pair; the old one is spent for good.
+    Refused tokens count against the client's address in the sign-in guard."""
+    sign_in_guard.check(request, username=None)
+    try:
+        token = _live_refresh_token(refresh)
+    except AuthenticationError:
+        sign_in_guard.failed(request, username=None)
+        raise
     user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
         raise AuthenticationError("This account no longer exists.")
@@ -162,8 +192,20 @@ def _active(user: User) -> User:
     return user
 
 
-def firebase_sign_in(*, id_token: str) -> tuple[User, bool]:
-    """Finds or creates the user behind a Firebase ID token: (user, created)."""
+def firebase_sign_in(*, request: HttpRequest, id_token: str) -> tuple[User, bool]:
+    """Finds or creates the user behind a Firebase ID token: (user, created).
+    Refused tokens count against the client's address in the sign-in guard."""
+    sign_in_guard.check(request, username=None)
+    try:
+        user, created = _firebase_user(id_token)
+    except AuthenticationError:
+        sign_in_guard.failed(request, username=None)
+        raise
+    signed_in(request=request, user=user)
+    return user, created
+
+
+def _firebase_user(id_token: str) -> tuple[User, bool]:
     try:
         app = firebase_app()
     except (OSError, ValueError) as exc:  # a missing or malformed service-account file

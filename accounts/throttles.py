@@ -1,8 +1,5 @@
-"""Sign-in and sign-up throttles, per client IP and per account, and the
-friend-request throttle per user, in the cache (Redis in production, so
-every node shares the counts)."""
-
-import hashlib
+"""The sign-up throttle per client IP and the friend-request throttle per
+user, in the cache (Redis in production, so every node shares the counts)."""
 
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
@@ -13,29 +10,14 @@ class _RateFromSettings(RateFromSettings, SimpleRateThrottle):
     pass
 
 
-class AuthIPThrottle(_RateFromSettings):
-    scope = "auth_ip"
+class RegisterIPThrottle(_RateFromSettings):
+    """Sign-ups per client IP. (Sign-in doors are limited by their failures,
+    in accounts/sign_in_guard.py.)"""
+
+    scope = "register_ip"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class RegisterIPThrottle(AuthIPThrottle):
-    scope = "register_ip"
-
-
-class AuthAccountThrottle(_RateFromSettings):
-    """Counts attempts against one email, wherever they come from."""
-
-    scope = "auth_account"
-
-    def get_cache_key(self, request, view):
-        email = request.data.get("email") if isinstance(request.data, dict) else None
-        if not isinstance(email, str) or not email.strip():
-            return None
-        # Hashed: a cache key should not carry an address, nor its odd characters.
-        ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class FriendRequestThrottle(RateFromSettings, UserRateThrottle):

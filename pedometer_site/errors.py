@@ -111,8 +111,12 @@ def _validation_message(fields: dict[str, Any]) -> str:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
-        body = error_body(exc.code, exc.message, exc.fields)
-        return Response(body, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)  # a domain 429 (the sign-in guard)
+        extra = {"retry_after": retry_after} if retry_after else {}
+        response = Response(error_body(exc.code, exc.message, exc.fields, **extra), status=exc.status_code)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

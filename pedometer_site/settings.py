@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_prometheus",
+    "axes",
     "pedometer_site",
     "accounts",
     "steps",
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After authentication: turns an attempt the sign-in guard refused into a 429.
+    "axes.middleware.AxesMiddleware",
     "pedometer_site.middleware.primary_pin_middleware",
     "pedometer_site.middleware.DatabaseOutageMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -242,6 +245,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The sign-in guard (accounts/sign_in_guard.py, on django-axes) sees every
+# password check first and refuses an attempt that must wait.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed attempts, counted in the shared cache (the README's "Threat model").
+SIGN_IN_FAILURES_PER_ACCOUNT_AND_IP = envint("SIGN_IN_FAILURES_PER_ACCOUNT_AND_IP", 5)
+SIGN_IN_FAILURES_PER_IP = envint("SIGN_IN_FAILURES_PER_IP", 30)
+SIGN_IN_FAILURES_PER_ACCOUNT = envint("SIGN_IN_FAILURES_PER_ACCOUNT", 20)
+SIGN_IN_ACCOUNT_DELAY_MAX = envint("SIGN_IN_ACCOUNT_DELAY_MAX", 300)
+SIGN_IN_COOLOFF_SECONDS = envint("SIGN_IN_COOLOFF_SECONDS", 900)
+AXES_HANDLER = "accounts.sign_in_guard.SignInGuardHandler"
+AXES_CACHE = "default"
+AXES_CLIENT_IP_CALLABLE = "accounts.sign_in_guard.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.sign_in_guard.account_of"
+# The key axes files the typed name under (its default, the model's "email", is
+# not what the login forms post).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_CALLABLE = "accounts.sign_in_guard.lockout_response"
+# What the handler counts (it gives each its own rule; axes' stock handlers would not).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURES_PER_ACCOUNT_AND_IP
+AXES_COOLOFF_TIME = timedelta(seconds=SIGN_IN_COOLOFF_SECONDS)
+# A refused attempt checks no password: it must not extend the wait.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # its pages list database records; our counts live in the cache
+AXES_VERBOSE = False
+
 # `make test` sets a fast hasher here (in the environment, so the server
 # processes tests start agree with the test process); production keeps Django's.
 if os.environ.get("PASSWORD_HASHERS"):
@@ -272,8 +305,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "pedometer_site.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "auth_ip": os.environ.get("THROTTLE_AUTH_IP", "20/min"),
-        "auth_account": os.environ.get("THROTTLE_AUTH_ACCOUNT", "5/min"),
         "register_ip": os.environ.get("THROTTLE_REGISTER_IP", "10/hour"),
         "sync_user": os.environ.get("THROTTLE_SYNC_USER", "120/min"),
         "read_user": os.environ.get("THROTTLE_READ_USER", "600/min"),
@@ -363,9 +394,6 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"  # and frame-ancestors 'none' in the pages' CSP (content_security.py)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Admin sign-in attempts, per client IP and per username (admin_login.py).
-ADMIN_LOGIN_RATE_IP = os.environ.get("THROTTLE_ADMIN_LOGIN_IP", "10/min")
-ADMIN_LOGIN_RATE_ACCOUNT = os.environ.get("THROTTLE_ADMIN_LOGIN_ACCOUNT", "5/min")
 
 # --- Logging ---------------------------------------------------------------
 

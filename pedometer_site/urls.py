@@ -8,10 +8,7 @@ from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import admin_login, errors, health
-
-# Before admin.site.urls is read below, which binds the login view into its URLs.
-admin.site.login = admin_login.throttled(admin.site.login)
+from . import errors, health
 
 api_v1 = [
     path("", include("accounts.urls")),

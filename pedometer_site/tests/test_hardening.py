@@ -1,5 +1,5 @@
 """Production defaults a browser or an attacker can see: headers, cookies, the
-admin's sign-in throttle, and secrets that never reach a log or an error."""
+admin's sign-in guard, and secrets that never reach a log or an error."""
 
 import logging
 from datetime import timedelta
@@ -63,8 +63,8 @@ def test_session_and_csrf_cookies_are_secure_and_http_only():
 
 
 @pytest.mark.django_db
-def test_admin_sign_in_is_throttled_per_account_before_any_password_is_checked(settings):
-    settings.ADMIN_LOGIN_RATE_ACCOUNT = "3/min"
+def test_admin_sign_in_goes_through_the_sign_in_guard_before_any_password_is_checked(settings):
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT_AND_IP = 3
     staff = make_user(is_staff=True)
     browser = Client()
     for _ in range(3):
@@ -72,22 +72,36 @@ def test_admin_sign_in_is_throttled_per_account_before_any_password_is_checked(s
         assert wrong.status_code == 200  # the form again, with its error
     refused = browser.post("/admin/login/", {"username": staff.email, "password": PASSWORD})
     assert refused.status_code == 429
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert 1 <= int(refused["Retry-After"]) <= settings.SIGN_IN_COOLOFF_SECONDS
     assert "_auth_user_id" not in browser.session
-    # Another account from elsewhere is unaffected.
+    # Another account from the same address, and the same one from elsewhere, are unaffected.
     other = make_user(is_staff=True)
     assert Client().post("/admin/login/", {"username": other.email, "password": PASSWORD}).status_code == 302
+    elsewhere = Client(REMOTE_ADDR="198.51.100.30")
+    assert elsewhere.post("/admin/login/", {"username": staff.email, "password": PASSWORD}).status_code == 302
 
 
 @pytest.mark.django_db
-def test_admin_sign_in_is_throttled_per_client_ip(settings):
-    settings.ADMIN_LOGIN_RATE_IP = "4/min"
+def test_admin_sign_in_is_limited_per_client_ip(settings):
+    settings.SIGN_IN_FAILURES_PER_IP = 4
     browser = Client()
     statuses = [
         browser.post("/admin/login/", {"username": f"guess{n}@example.com", "password": "x"}).status_code
         for n in range(5)
     ]
     assert statuses == [200, 200, 200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_a_staff_session_from_the_login_page_cannot_walk_around_the_guard(settings):
+    # The /login/ page signs staff in too, and that session opens /admin/: it must be guarded alike.
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT_AND_IP = 3
+    staff = make_user(is_staff=True)
+    browser = Client()
+    for _ in range(3):
+        browser.post("/admin/login/", {"username": staff.email, "password": "wrong"})
+    assert browser.post("/login/", {"username": staff.email, "password": PASSWORD}).status_code == 429
+    assert browser.get("/admin/").status_code == 302
 
 
 @pytest.mark.django_db

@@ -85,12 +85,14 @@ def fuzz(operation, *, mode: GenerationMode, signed_in: bool) -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_no_request_built_from_the_schema_gets_a_5xx_or_an_undocumented_answer(api_schema, capsys, settings):
-    # The auth throttles are part of the contract (429 is documented), but a
+    # The auth throttles and the sign-in guard are part of the contract (429 is documented), but a
     # fuzz run that is throttled after five logins tests little else.
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {scope: "100000/min" for scope in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
     }
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT_AND_IP = settings.SIGN_IN_FAILURES_PER_IP = 100000
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT = 100000
     # Built here, after the test settings, as middleware reads them when it is made.
     api_schema.app = WSGIHandler()
     sent = 0
