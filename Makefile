@@ -12,7 +12,7 @@ TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
 	PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher
 
-.PHONY: run test test-dates venv services browser tools lint format serve requirements cluster cluster-down chaos
+.PHONY: run test test-dates bench venv services browser tools lint format serve requirements cluster cluster-down chaos
 
 venv:
 	@scripts/bootstrap.sh
@@ -24,7 +24,7 @@ browser:
 	@scripts/browser.sh
 
 tools:
-	@scripts/test_tools.sh
+	@scripts/debian_tools.sh promtool faketime
 
 run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PORT)
 	DEBUG=true $(PY) manage.py migrate --no-input -v0
@@ -37,6 +37,10 @@ test: venv services browser tools lint  ## The whole suite, on MariaDB and Redis
 
 test-dates: venv services browser tools  ## The suite (less cluster and chaos) 400 days ahead and at a month end in Seoul
 	$(TEST_ENV) scripts/test_dates.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv services  ## Every benchmark in one sitting -> bench/results/<date>.md (BENCH_QUICK=1: a short smoke run)
+	@scripts/debian_tools.sh wrk
+	$(PY) bench/run_all.py
 
 cluster: venv  ## HAProxy + 3 app nodes + MariaDB primary/replica + Redis + worker, on loopback
 	@scripts/cluster.sh up
