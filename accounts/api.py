@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pedometer_site.serializers import StrictSerializer, validated
+from pedometer_site.throttling import ReadThrottle
 
 from . import services
 from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, User, Visibility, validate_timezone
@@ -154,6 +155,8 @@ class FirebaseView(PublicAuthView):
 
 
 class MeView(APIView):
+    throttle_classes = [ReadThrottle]
+
     @extend_schema(responses={200: UserSerializer}, tags=["profile"])
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)

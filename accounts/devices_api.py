@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pedometer_site.serializers import StrictSerializer, validated
+from pedometer_site.throttling import ReadThrottle
 
 from . import devices_selectors, devices_services
 from .models import Device, Platform
@@ -45,6 +46,8 @@ class DeviceRegisterInput(StrictSerializer):
 
 
 class DeviceListView(APIView):
+    throttle_classes = [ReadThrottle]
+
     @extend_schema(responses={200: DeviceSerializer(many=True)}, tags=["devices"])
     def get(self, request: Request) -> Response:
         return Response(DeviceSerializer(devices_selectors.devices_of(user=request.user), many=True).data)

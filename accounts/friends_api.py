@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pedometer_site.serializers import StrictSerializer, validated
+from pedometer_site.throttling import ReadThrottle
 
 from . import friends_services, selectors
 from .models import Friendship, FriendshipStatus
@@ -65,6 +66,8 @@ def _friendship_body(row: Friendship, viewer_pk: int) -> dict:
 
 
 class FriendListView(APIView):
+    throttle_classes = [ReadThrottle]
+
     @extend_schema(responses={200: FriendListSerializer}, tags=["friends"], summary="Your friends")
     def get(self, request: Request) -> Response:
         return Response(FriendListSerializer({"friends": selectors.friends_of(request.user)}).data)
@@ -79,8 +82,8 @@ class FriendDetailView(APIView):
 
 class FriendRequestListView(APIView):
     def get_throttles(self):
-        # Only asking counts against the rate; reading the lists does not.
-        return [FriendRequestThrottle()] if self.request.method == "POST" else super().get_throttles()
+        # Asking counts against its own rate; reading the lists against the read rate.
+        return [FriendRequestThrottle()] if self.request.method == "POST" else [ReadThrottle()]
 
     @extend_schema(responses={200: RequestListSerializer}, tags=["friends"], summary="Pending requests, both ways")
     def get(self, request: Request) -> Response:

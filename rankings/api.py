@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pedometer_site.serializers import StrictSerializer, validated
+from pedometer_site.throttling import ReadThrottle
 
 from . import selectors
 from .periods import EARLIEST_DATE, BoardKey, Period
@@ -65,6 +66,8 @@ class BoardSerializer(serializers.Serializer):
 
 
 class LeaderboardView(APIView):
+    throttle_classes = [ReadThrottle]
+
     @extend_schema(
         parameters=[
             OpenApiParameter(

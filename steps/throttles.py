@@ -5,6 +5,7 @@ hammering the API does, and gets 429 with Retry-After."""
 
 from rest_framework.throttling import UserRateThrottle
 
+from pedometer_site import throttling
 from pedometer_site.throttling import RateFromSettings
 
 
@@ -12,5 +13,5 @@ class SyncThrottle(RateFromSettings, UserRateThrottle):
     scope = "sync_user"
 
 
-class ReadThrottle(RateFromSettings, UserRateThrottle):
-    scope = "read_user"
+# Reads share one per-user budget with the other apps' reads.
+ReadThrottle = throttling.ReadThrottle

@@ -55,3 +55,25 @@ def test_reads_have_their_own_rate_shared_by_every_read_endpoint():
         assert client.get(path).status_code == 200, path
     assert client.get("/api/v1/steps/summary").status_code == 429
     assert client.post(SYNC, BODY, format="json").status_code == 429  # its own count, already spent
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/v1/rankings/day", "/api/v1/me", "/api/v1/friends/", "/api/v1/friends/requests", "/api/v1/devices"]
+)
+def test_every_read_endpoint_shares_the_per_user_read_rate(path):
+    client = client_for(make_user())
+    for _ in range(4):
+        assert client.get(path).status_code == 200
+    refused = client.get(path)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "throttled"
+    assert client_for(make_user()).get(path).status_code == 200  # each user counts on their own
+
+
+@pytest.mark.django_db
+def test_writes_beside_a_read_do_not_spend_the_read_rate():
+    client = client_for(make_user())
+    for n in range(6):
+        assert client.patch("/api/v1/me", {"display_name": f"Name {n}"}, format="json").status_code == 200
+    assert client.get("/api/v1/me").status_code == 200
