@@ -6,8 +6,8 @@ from django.contrib.auth.forms import UserCreationForm
 from django.db import transaction
 
 from pedometer_site.replica import ReplicaChangelistMixin
-from rankings import services as rankings_services
 
+from . import events
 from .models import Device, User
 
 
@@ -60,18 +60,24 @@ class UserAdmin(ReplicaChangelistMixin, BaseUserAdmin):
         return queryset.filter(uuid=public_id), False
 
     def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "visibility" in form.changed_data:
-            # Staff edits keep the leaderboard index in step, like the profile API does.
-            transaction.on_commit(lambda: rankings_services.reindex_user(user=obj))
+        # Staff edits tell the other apps what the profile API and deletion tell them:
+        # boards and live feeds follow a visibility change, and a deactivated account
+        # leaves them (and its own sockets close) at once.
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and "visibility" in form.changed_data:
+                before = form.initial.get("visibility")
+                events.publish(events.VISIBILITY_CHANGED, user=obj, before=before, after=obj.visibility)
+            if change and "is_active" in form.changed_data and not obj.is_active:
+                events.publish(events.USER_REMOVED, user=obj)
 
     def delete_model(self, request, obj) -> None:
         with transaction.atomic():
-            rankings_services.forget_user_on_commit(user=obj)
+            events.publish(events.USER_REMOVED, user=obj)
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset) -> None:
         with transaction.atomic():
             for user in queryset:
-                rankings_services.forget_user_on_commit(user=user)
+                events.publish(events.USER_REMOVED, user=user)
             super().delete_queryset(request, queryset)

@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from pedometer_site.errors import ConflictError, DomainError, NotFoundError
 
+from . import events
 from .models import Friendship, FriendshipStatus, User
 
 
@@ -108,9 +109,14 @@ def friend_request_cancel(*, user: User, to_user_id: UUID) -> None:
 
 
 def friend_remove(*, user: User, friend_id: UUID) -> None:
-    deleted, _ = Friendship.objects.filter(
-        Q(from_user=user, to_user__uuid=friend_id) | Q(to_user=user, from_user__uuid=friend_id),
-        status=FriendshipStatus.ACCEPTED,
-    ).delete()
-    if not deleted:
-        raise NotFoundError("That person is not your friend.")
+    """Ends a friendship from either side; what each could see of the other
+    only as a friend (live feeds included) stops at once."""
+    with transaction.atomic():
+        friend = User.objects.filter(uuid=friend_id).first()
+        deleted, _ = Friendship.objects.filter(
+            Q(from_user=user, to_user__uuid=friend_id) | Q(to_user=user, from_user__uuid=friend_id),
+            status=FriendshipStatus.ACCEPTED,
+        ).delete()
+        if not deleted or friend is None:
+            raise NotFoundError("That person is not your friend.")
+        events.publish(events.FRIENDSHIP_ENDED, users=(user, friend))

@@ -18,9 +18,8 @@ from rest_framework_simplejwt.tokens import RefreshToken, TokenError
 
 from pedometer_site.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
 from pedometer_site.firebase import firebase_app
-from rankings import services as rankings_services
 
-from . import sign_in_guard
+from . import events, sign_in_guard
 from .models import DEFAULT_DAILY_GOAL, User
 
 logger = logging.getLogger(__name__)
@@ -116,8 +115,8 @@ def user_update(*, user: User, **changes: object) -> User:
     with transaction.atomic():
         user.save(update_fields=list(changes))
         if user.visibility != visibility_before:
-            # Boards must stop (or start) showing them at once, not at their next sync.
-            transaction.on_commit(lambda: rankings_services.reindex_user(user=user))
+            # Boards and live feeds must stop (or start) showing them at once, not at their next sync.
+            events.publish(events.VISIBILITY_CHANGED, user=user, before=visibility_before, after=user.visibility)
     return user
 
 
@@ -181,7 +180,7 @@ def user_delete(*, user: User) -> None:
     they are deleted here explicitly.
     """
     with transaction.atomic():
-        rankings_services.forget_user_on_commit(user=user)
+        events.publish(events.USER_REMOVED, user=user)
         OutstandingToken.objects.filter(user=user).delete()
         user.delete()
 

@@ -13,14 +13,17 @@ the process is restarting, reconnect.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
+from asgiref.sync import async_to_sync
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from redis.exceptions import RedisError
 
@@ -35,6 +38,38 @@ CLOSE_MESSAGE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN_LATER = 1013
 
 MAX_FRAME_BYTES = 64 * 1024
+# A revocation waits this long at most for Redis after its commit.
+TELL_TIMEOUT_SECONDS = 1.0
+
+
+def session_group(public_id: object) -> str:
+    """Every signed-in socket of one user joins this group, so ending the account
+    (deleted, deactivated) closes them all, on every node."""
+    return f"sessions.{public_id}"
+
+
+SESSION_ENDED = {"type": "session.ended"}
+
+
+def tell_groups(messages: list[tuple[str, dict]]) -> bool:
+    """Sends each (group, event) through the channel layer, from sync code after a
+    commit. Best effort like every broadcast here: False (logged) when the layer
+    is down or slow; sockets catch up when they reconnect."""
+    if not messages:
+        return True
+
+    async def send() -> None:
+        layer = get_channel_layer()
+        async with asyncio.timeout(TELL_TIMEOUT_SECONDS):
+            for group, event in messages:
+                await layer.group_send(group, event)
+
+    try:
+        async_to_sync(send)()
+    except Exception:
+        logger.warning("sockets: could not tell %d group(s)", len(messages), exc_info=True)
+        return False
+    return True
 
 
 class TokenBucket:
@@ -135,7 +170,32 @@ class JsonSocketConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncWebsocket
             return
         self.user = user
         self.count_open()
+        if self.channel_layer is not None and not await self.join_session_group():
+            return
         await self.opened()
+
+    async def join_session_group(self) -> bool:
+        try:
+            await self.channel_layer.group_add(session_group(self.user.uuid), self.channel_name)
+        except Exception:  # the channel layer (Redis) is down: nothing live to offer
+            logger.warning("sockets: could not join the session group", exc_info=True)
+            await self.send_error("service_unavailable", "Live updates are unavailable; reconnect later.")
+            await self.close_with(CLOSE_TRY_AGAIN_LATER)
+            return False
+        self.session_joined = True
+        return True
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        if getattr(self, "session_joined", False):
+            try:
+                await self.channel_layer.group_discard(session_group(self.user.uuid), self.channel_name)
+            except Exception:  # group memberships expire on their own
+                logger.info("sockets: could not leave the session group", exc_info=True)
+        await super().websocket_disconnect(message)
+
+    async def session_ended(self, event: dict) -> None:
+        """The account was deleted or deactivated: its sockets close at once."""
+        await self.close_with(CLOSE_UNAUTHENTICATED)
 
     async def opened(self) -> None:
         """Runs once the socket is accepted and signed in."""

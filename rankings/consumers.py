@@ -21,7 +21,14 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from pedometer_site.socket_consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
+from accounts.models import User, Visibility
+from accounts.selectors import is_friend
+from pedometer_site.socket_consumers import (
+    CLOSE_TRY_AGAIN_LATER,
+    CountedSocketMixin,
+    DirectDispatchMixin,
+    session_group,
+)
 from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED, token_refused
 
 from . import selectors
@@ -63,6 +70,15 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
         except (RedisError, OSError):  # no live updates without the channel layer: come back later
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
+        viewer = self.scope.get("user")
+        self.viewer = viewer if viewer is not None and viewer.is_authenticated else None
+        if self.viewer is not None:
+            try:  # deleting or deactivating the viewer's account closes this socket too
+                await self.channel_layer.group_add(session_group(self.viewer.uuid), self.channel_name)
+            except (RedisError, OSError):
+                await self.channel_layer.group_discard(board_group(self.period), self.channel_name)
+                await self.close(code=CLOSE_TRY_AGAIN_LATER)
+                return
         self.board = (self.period.value, snapshot["key"])
         if self.period in LIVE_PERIODS:
             FEED.watch(*self.board)
@@ -74,9 +90,32 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
             if self.period in LIVE_PERIODS:
                 FEED.unwatch(*self.board)
             await self.channel_layer.group_discard(board_group(self.period), self.channel_name)
+            if self.viewer is not None:
+                await self.channel_layer.group_discard(session_group(self.viewer.uuid), self.channel_name)
 
     async def board_rows(self, event: dict) -> None:
         await self.send_json(rows_message(event))
+
+    async def board_revoked(self, event: dict) -> None:
+        """A user left the public boards (went friends-only or private, or their
+        account went): the page drops their row now, unless this viewer may still
+        see them (themselves; a friend, for friends-only)."""
+        public_id = event["user"]
+        if self.viewer is not None and await self._still_sees(public_id, event["visibility"]):
+            return
+        await self.send_json({"type": "revoked", "period": self.board[0], "key": self.board[1], "user": public_id})
+
+    async def session_ended(self, event: dict) -> None:
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    @database_sync_to_async
+    def _still_sees(self, public_id: str, visibility: str) -> bool:
+        if str(self.viewer.uuid) == public_id:
+            return visibility != "removed"
+        if visibility != Visibility.FRIENDS:
+            return False
+        owner = User.objects.filter(uuid=public_id, is_active=True).first()
+        return owner is not None and is_friend(self.viewer, owner)
 
     def _requested_date(self) -> date | None:
         query = self.scope.get("query_string", b"").decode("latin-1")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User, Visibility
+from pedometer_site.socket_consumers import tell_groups
 from steps.models import DayTotal
 
 from . import index, selectors
@@ -183,3 +184,28 @@ def _broadcast(user: User, totals: dict[BoardKey, tuple[int, datetime | None]]) 
     for board in totals:
         if board.period in LIVE_PERIODS:
             note_board_changes(period=board.period.value, key=board.label, users=[str(user.uuid)])
+
+
+# --- Account changes (accounts/events.py) ----------------------------------------
+
+BOARD_REVOKED = "board.revoked"  # the board consumer's handler: ``board_revoked``
+
+
+def _tell_boards(public_id: str, visibility: str) -> None:
+    event = {"type": BOARD_REVOKED, "user": public_id, "visibility": visibility}
+    tell_groups([(board_group(period), event) for period in LIVE_PERIODS])
+
+
+def on_visibility_changed(*, user: User, before: str, after: str) -> None:
+    """Boards stop (or start) showing the user at once, and open board sockets
+    drop a user who is no longer public from their rows."""
+    transaction.on_commit(lambda: reindex_user(user=user))
+    if after != Visibility.PUBLIC:
+        public_id = str(user.uuid)
+        transaction.on_commit(lambda: _tell_boards(public_id, after))
+
+
+def on_user_removed(*, user: User) -> None:
+    forget_user_on_commit(user=user)
+    public_id = str(user.uuid)
+    transaction.on_commit(lambda: _tell_boards(public_id, "removed"))

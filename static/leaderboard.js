@@ -5,7 +5,9 @@
 //
 // Messages: {"type": "snapshot", "period", "key", "rows": [...]} on connect
 // (the whole top of the board), then {"type": "rows", "period", "key",
-// "rows": [{"rank", "user", "display_name", "steps"}]} as people sync.
+// "rows": [{"rank", "user", "display_name", "steps"}]} as people sync, and
+// {"type": "revoked", "period", "key", "user"} when someone may no longer be
+// shown here (they went private, or their account went): drop their row.
 // Ranks are recomputed here from the rows shown (ties share a rank: 1, 2, 2, 4),
 // so the page stays right whatever the feed's ranks were computed against.
 (function () {
@@ -71,6 +73,14 @@
 
   // FLIP: note where each row is (First), put rows in their new order (Last),
   // shift each back to where it was (Invert), then let it slide home (Play).
+  function applyRevoked(user) {
+    var before = rows.length;
+    rows = rows.filter(function (row) {
+      return row.user !== user;
+    });
+    if (rows.length !== before) render();
+  }
+
   function render(changedUsers) {
     var existing = {};
     var before = {};
@@ -188,6 +198,7 @@
       if (message.period !== period || message.key !== key) return;
       if (message.type === "snapshot") applySnapshot(message.rows || []);
       else if (message.type === "rows") applyRows(message.rows || []);
+      else if (message.type === "revoked") applyRevoked(message.user);
     };
     socket.onclose = function () {
       table.dataset.live = "reconnecting";

@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
 
 from accounts.models import User
 from pedometer_site import metrics
+from pedometer_site.socket_consumers import SESSION_ENDED, session_group, tell_groups
 
 from .local_days import local_today
 
@@ -65,3 +67,35 @@ async def _send(group: str, events: list[dict]) -> None:
     async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
         for event in events:
             await layer.group_send(group, event)
+
+
+# --- Revocation: watchers lose what they may no longer see ---------------------
+
+ACCESS_CHANGED = "access.changed"  # the consumer's handler: ``access_changed``
+
+
+def access_event(public_id: object) -> dict:
+    """Tells every watcher of ``public_id`` to check again whether they may see
+    them. Each watcher checks for itself: who may see whom depends on who looks."""
+    return {"type": ACCESS_CHANGED, "user": str(public_id)}
+
+
+def on_visibility_changed(*, user: User, before: str, after: str) -> None:
+    public_id = user.uuid
+    transaction.on_commit(lambda: tell_groups([(user_group(public_id), access_event(public_id))]))
+
+
+def on_friendship_ended(*, users: tuple[User, User]) -> None:
+    ids = [user.uuid for user in users]
+    transaction.on_commit(lambda: tell_groups([(user_group(public_id), access_event(public_id)) for public_id in ids]))
+
+
+def on_user_removed(*, user: User) -> None:
+    """The account is deleted or deactivated: its watchers lose it, and its own
+    sockets close (4401), on every node."""
+    public_id = user.uuid
+    transaction.on_commit(
+        lambda: tell_groups(
+            [(user_group(public_id), access_event(public_id)), (session_group(public_id), SESSION_ENDED)]
+        )
+    )

@@ -88,6 +88,7 @@ class LiveConsumer(JsonSocketConsumer):
 
     async def opened(self) -> None:
         self.joined: list[str] = []
+        self.watched: set[str] = set()  # public ids whose counts this socket may forward
         requested = _requested_ids(self.scope.get("query_string", b""))
         if len(requested) > MAX_WATCHED_USERS:
             await self.send_error("too_many_users", f"Watch at most {MAX_WATCHED_USERS} users on one socket.")
@@ -106,6 +107,7 @@ class LiveConsumer(JsonSocketConsumer):
             await self.send_error("service_unavailable", "Live updates are unavailable; reconnect later.")
             await self.close_with(CLOSE_TRY_AGAIN_LATER)
             return
+        self.watched = {str(user.uuid) for user in visible}
         await self.send_json({"type": "subscribed", "users": [str(user.uuid) for user in visible], "refused": refused})
         totals = await database_sync_to_async(today_totals)(users=visible, now=timezone.now())
         await self.send_json({"type": "snapshot", "totals": totals})
@@ -118,5 +120,28 @@ class LiveConsumer(JsonSocketConsumer):
                 logger.info("live: could not leave %s", group, exc_info=True)
 
     async def steps(self, event: dict) -> None:
-        """A ``steps`` event from ``steps.broadcasts``, forwarded as is."""
+        """A ``steps`` event from ``steps.broadcasts``, forwarded as is, unless the
+        watched user was revoked (an event already in flight when it happened)."""
+        if event["user"] not in self.watched:
+            return
         await self.send_json({key: event[key] for key in ("type", "user", "date", "steps")})
+
+    async def access_changed(self, event: dict) -> None:
+        """Someone watched here changed who may see them (visibility, a friendship,
+        their account): check again, for this watcher, and stop if no longer allowed.
+        Messages are handled one at a time, so no count slips past the check."""
+        public_id = event["user"]
+        if public_id not in self.watched:
+            return
+        visible, _ = await database_sync_to_async(users_visible_to)(viewer=self.user, public_ids=[public_id])
+        if visible:
+            return
+        self.watched.discard(public_id)
+        group = user_group(public_id)
+        if group in self.joined:
+            self.joined.remove(group)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # the membership expires on its own; counts are dropped above
+                logger.info("live: could not leave %s", group, exc_info=True)
+        await self.send_json({"type": "revoked", "user": public_id})
