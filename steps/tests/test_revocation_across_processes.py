@@ -129,7 +129,7 @@ async def test_a_public_walker_going_friends_only_stays_with_friends_and_leaves_
 @pytest.mark.django_db(transaction=True)
 async def test_deleting_the_watched_account_revokes_it_and_deleting_the_watcher_closes_their_sockets(nodes):  # noqa: F811
     watching_node, writing_node = nodes
-    watcher_user, watcher_access = await signed_in()
+    _, watcher_access = await signed_in()
     walker, walker_access = await signed_in()
     other, _ = await signed_in()
     watcher = await watch(watching_node, watcher_access, walker)
