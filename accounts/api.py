@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -65,6 +66,15 @@ class ProfileInput(StrictSerializer):
     timezone = _timezone_field(required=False)
     daily_goal = _goal_field(required=False)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+
+
+class DeleteAccountInput(StrictSerializer):
+    password = serializers.CharField(
+        max_length=128,
+        trim_whitespace=False,
+        required=False,
+        help_text="Required for accounts with a password; Firebase-only accounts need a sign-in in the last 5 minutes.",
+    )
 
 
 class PasswordChangeInput(StrictSerializer):
@@ -166,9 +176,29 @@ class MeView(APIView):
         user = services.user_update(user=request.user, **validated(ProfileInput, request.data))
         return Response(UserSerializer(user).data)
 
-    @extend_schema(responses={204: None}, tags=["profile"])
+    @extend_schema(
+        request=DeleteAccountInput,
+        responses={
+            204: None,
+            403: OpenApiResponse(
+                description="A Firebase-only account signed in more than 5 minutes ago (`recent_sign_in_required`)."
+            ),
+        },
+        tags=["profile"],
+        description=(
+            "Removes the account and all its rows. Asks for the password (`{password}`; a wrong one is a 400 and "
+            "counts in the sign-in guard); an account without one needs a sign-in in the last five minutes."
+        ),
+    )
     def delete(self, request: Request) -> Response:
-        services.user_delete(user=request.user)
+        data = validated(DeleteAccountInput, request.data)
+        services.account_delete(
+            request=request._request,
+            user=request.user,
+            password=data.get("password"),
+            signed_in_at=request.auth.get(services.SIGNED_IN_AT_CLAIM) if request.auth else None,
+            now=timezone.now(),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

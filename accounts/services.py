@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -14,17 +15,21 @@ from django.http import HttpRequest
 from firebase_admin import auth as firebase_auth
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken, TokenError
+from rest_framework_simplejwt.tokens import RefreshToken, TokenError, UntypedToken
 
 from pedometer_site.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
 from pedometer_site.firebase import firebase_app
 
 from . import events, sign_in_guard
+from .authentication import FAMILY_CLAIM, end_session
 from .models import DEFAULT_DAILY_GOAL, User
 
 logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = ("display_name", "timezone", "daily_goal", "visibility")
+SIGNED_IN_AT_CLAIM = "signed_in_at"
+# Deleting an account without a password (Firebase-only) needs a sign-in this recent.
+RECENT_SIGN_IN_SECONDS = 5 * 60
 
 
 class AuthenticationError(DomainError):
@@ -38,8 +43,19 @@ class TokenPair:
     refresh: str
 
 
-def tokens_for(user: User) -> TokenPair:
+def tokens_for(user: User, *, rotated_from: RefreshToken | None = None) -> TokenPair:
+    """A token pair. A sign-in starts a session (``family``: this refresh token's
+    id) and notes when it happened; a rotation carries both on."""
     refresh = RefreshToken.for_user(user)
+    if rotated_from is not None and rotated_from.get(FAMILY_CLAIM):
+        refresh[FAMILY_CLAIM] = rotated_from[FAMILY_CLAIM]
+        refresh[SIGNED_IN_AT_CLAIM] = rotated_from.get(SIGNED_IN_AT_CLAIM, refresh["iat"])
+    else:
+        refresh[FAMILY_CLAIM] = refresh[api_settings.JTI_CLAIM]
+        refresh[SIGNED_IN_AT_CLAIM] = refresh["iat"]
+    # simplejwt stored the token before these claims: store it as handed out, so
+    # ending a session can find its tokens by family.
+    OutstandingToken.objects.filter(jti=refresh[api_settings.JTI_CLAIM]).update(token=str(refresh))
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
@@ -101,7 +117,7 @@ def verify_password(*, request: HttpRequest, user: User, password: str, field: s
     sign_in_guard.check(request, username=_guard_account(user))
     if not user.check_password(password):
         sign_in_guard.failed(request, username=_guard_account(user))
-        raise InvalidInputError("The current password is wrong.", fields={field: ["Wrong password."]})
+        raise InvalidInputError("The password is wrong.", fields={field: ["Wrong password."]})
 
 
 def user_update(*, user: User, **changes: object) -> User:
@@ -136,29 +152,70 @@ SPENT_REFRESH = "This refresh token is invalid or already used."
 
 def refresh_rotate(*, request: HttpRequest, refresh: str) -> TokenPair:
     """Trades a refresh token for a new pair; the old one is spent for good.
-    Refused tokens count against the client's address in the sign-in guard."""
+
+    A spent one presented again means two parties hold the session (a stolen
+    token, used by the thief or by its owner after the thief): the whole session
+    ends, every refresh token of it and, at once, its access tokens. Refused
+    tokens count against the client's address in the sign-in guard."""
     sign_in_guard.check(request, username=None)
     try:
         token = _live_refresh_token(refresh)
     except AuthenticationError:
+        _end_session_if_reused(refresh)
         sign_in_guard.failed(request, username=None)
         raise
     user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
         raise AuthenticationError("This account no longer exists.")
     _, spent_now = token.blacklist()
-    if not spent_now:  # a concurrent refresh spent it first
+    if not spent_now:  # a concurrent refresh spent it first: used twice all the same
+        _end_session(user, token.get(FAMILY_CLAIM))
         raise AuthenticationError(SPENT_REFRESH)
-    return tokens_for(user)
+    return tokens_for(user, rotated_from=token)
 
 
 def refresh_revoke(*, refresh: str) -> None:
-    """Logs out one session: that refresh token stops working."""
+    """Logs out one session: its refresh token stops working, and its access
+    tokens too, at once."""
     token = _live_refresh_token(refresh)
     # Blacklisting a deleted account's token would recreate its token rows, owned by nobody.
-    if not User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM)).exists():
+    user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM)).first()
+    if user is None:
         raise AuthenticationError("This account no longer exists.")
     token.blacklist()
+    _end_session(user, token.get(FAMILY_CLAIM))
+
+
+def _end_session_if_reused(raw: str) -> None:
+    try:
+        payload = UntypedToken(raw).payload  # signature and expiry, not the blacklist
+    except TokenError:
+        return  # not one of ours, or expired: nothing to end
+    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh":
+        return
+    if not BlacklistedToken.objects.filter(token__jti=payload.get(api_settings.JTI_CLAIM)).exists():
+        return
+    user = User.objects.filter(uuid=payload.get(api_settings.USER_ID_CLAIM)).first()
+    if user is not None:
+        logger.warning("auth: a spent refresh token was used again; ending its session for user %s", user.pk)
+        _end_session(user, payload.get(FAMILY_CLAIM))
+
+
+def _end_session(user: User, family: str | None) -> None:
+    """Blacklists every refresh token of the session (tokens from before sessions
+    existed have no family: just the one presented) and denies its access tokens."""
+    if family:
+        live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+        ended = [row for row in live if _family_of(row.token) == family]
+        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=row) for row in ended], ignore_conflicts=True)
+        end_session(family)
+
+
+def _family_of(raw: str) -> str | None:
+    try:
+        return UntypedToken(raw, verify=False).payload.get(FAMILY_CLAIM)
+    except TokenError:
+        return None
 
 
 def _live_refresh_token(refresh: str) -> RefreshToken:
@@ -183,6 +240,26 @@ def user_delete(*, user: User) -> None:
         events.publish(events.USER_REMOVED, user=user)
         OutstandingToken.objects.filter(user=user).delete()
         user.delete()
+
+
+class RecentSignInRequiredError(DomainError):
+    status_code = 403
+    code = "recent_sign_in_required"
+
+
+def account_delete(
+    *, request: HttpRequest, user: User, password: str | None, signed_in_at: float | None, now: datetime
+) -> None:
+    """``DELETE me``: a stolen access token must not be enough to erase someone.
+    With a password, the password (a door of the sign-in guard); without one
+    (Firebase-only), a sign-in in the last five minutes."""
+    if user.has_usable_password():
+        if not password:
+            raise InvalidInputError("Give your password to delete the account.", fields={"password": ["Required."]})
+        verify_password(request=request, user=user, password=password, field="password")
+    elif signed_in_at is None or now.timestamp() - float(signed_in_at) > RECENT_SIGN_IN_SECONDS:
+        raise RecentSignInRequiredError("Sign in again (within the last five minutes) to delete the account.")
+    user_delete(user=user)
 
 
 def _active(user: User) -> User:

@@ -117,8 +117,11 @@ def _digest(*parts: str) -> str:
 class SignInGuardHandler(AbstractAxesHandler, AxesBaseHandler):
     """``AXES_HANDLER``: the three counts above, in axes' cache."""
 
-    def __init__(self) -> None:
-        self.cache = get_cache()
+    @property
+    def cache(self):
+        # Looked up on each use: axes keeps one handler per process, and Django's
+        # cache objects are per thread (and tests change CACHES).
+        return get_cache()
 
     def _keys(self, request: HttpRequest, credentials: dict | None) -> list[tuple[_Rule, str]]:
         # No address at all (a request built in code, e.g. a test's force_login): one shared key.

@@ -20,8 +20,9 @@ from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
+
+from accounts.authentication import SessionJWTAuthentication
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -40,7 +41,7 @@ def _token_from_scope(scope: dict) -> str | None:
 
 @database_sync_to_async
 def _user_for_token(raw: str):
-    authentication = JWTAuthentication()
+    authentication = SessionJWTAuthentication()
     try:
         return authentication.get_user(authentication.get_validated_token(raw.encode()))
     # AuthenticationFailed covers bad tokens (InvalidToken) and deleted or deactivated accounts.

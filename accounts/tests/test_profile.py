@@ -1,8 +1,12 @@
+import datetime as dt
+
 import pytest
+import time_machine
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import Device, Friendship, FriendshipStatus, User
-from pedometer_site.testing import bearer_client, client_for, make_user, sign_in
+from pedometer_site.testing import PASSWORD, bearer_client, client_for, make_user, sign_in
 
 ME = "/api/v1/me"
 
@@ -167,7 +171,7 @@ def test_delete_me_removes_the_account_and_everything_it_owns(api):
     assert api.post("/api/v1/auth/logout", {"refresh": other_session.refresh}, format="json").status_code == 204
     friend_tokens = sign_in(friend)
 
-    response = bearer_client(tokens.access).delete(ME)
+    response = bearer_client(tokens.access).delete(ME, {"password": PASSWORD}, format="json")
 
     assert response.status_code == 204
     assert not User.objects.filter(pk=user.pk).exists()
@@ -191,9 +195,38 @@ def test_delete_me_removes_the_account_and_everything_it_owns(api):
 def test_a_deleted_accounts_refresh_token_leaves_no_trace_on_logout(api):
     user = make_user()
     tokens = sign_in(user)
-    assert bearer_client(tokens.access).delete(ME).status_code == 204
+    assert bearer_client(tokens.access).delete(ME, {"password": PASSWORD}, format="json").status_code == 204
 
     response = api.post("/api/v1/auth/logout", {"refresh": tokens.refresh}, format="json")
 
     assert response.status_code == 401
     assert not OutstandingToken.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [None, {}, {"password": "not-it"}])
+def test_deleting_the_account_asks_for_the_password(body):
+    user = make_user()
+    client = bearer_client(sign_in(user).access)
+
+    response = client.delete(ME, body, format="json") if body is not None else client.delete(ME)
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"password"}
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_firebase_only_account_is_deleted_only_after_a_recent_sign_in():
+    start = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    user = make_user(password=None, firebase_uid="fb-1")
+    with time_machine.travel(start, tick=False):
+        old = sign_in(user)
+    with time_machine.travel(start + dt.timedelta(minutes=10), tick=False):
+        refreshed = bearer_client(old.access)  # noqa: F841 - the old access token has expired by now
+        rotated = APIClient().post("/api/v1/auth/refresh", {"refresh": old.refresh}, format="json").json()
+        stale = bearer_client(rotated["access"]).delete(ME)  # a rotation is not a sign-in
+        assert stale.status_code == 403
+        assert stale.json()["error"]["code"] == "recent_sign_in_required"
+        assert bearer_client(sign_in(user).access).delete(ME).status_code == 204
+    assert not User.objects.filter(pk=user.pk).exists()

@@ -162,3 +162,65 @@ def test_a_deactivated_user_loses_both_tokens(api):
 
     assert bearer_client(tokens.access).get(ME).status_code == 401
     assert refresh(api, tokens.refresh).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_refresh_token_used_twice_ends_its_whole_session(api):
+    user = make_user()
+    first = sign_in(user)
+    second = refresh(api, first.refresh).json()
+    third = refresh(api, second["refresh"]).json()
+    other_session = sign_in(user)
+
+    reused = refresh(api, first.refresh)  # a thief (or the owner after one) replays a spent token
+
+    assert reused.status_code == 401
+    # Every token of that session is dead now, the newest included...
+    assert refresh(api, third["refresh"]).status_code == 401
+    assert bearer_client(third["access"]).get(ME).status_code == 401
+    # ...and the user's other session carries on.
+    assert bearer_client(other_session.access).get(ME).status_code == 200
+    assert refresh(api, other_session.refresh).status_code == 200
+
+
+@pytest.mark.django_db
+def test_logout_ends_the_sessions_access_token_at_once(api):
+    user = make_user()
+    tokens = sign_in(user)
+    other = sign_in(user)
+    assert bearer_client(tokens.access).get(ME).status_code == 200
+
+    assert logout(api, tokens.refresh).status_code == 204
+
+    refused = bearer_client(tokens.access).get(ME)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "token_not_valid"
+    assert bearer_client(other.access).get(ME).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_rotated_pair_stays_in_its_session(api):
+    user = make_user()
+    tokens = sign_in(user)
+    rotated = refresh(api, tokens.refresh).json()
+
+    assert logout(api, rotated["refresh"]).status_code == 204
+
+    assert bearer_client(tokens.access).get(ME).status_code == 401  # the first access token of the session too
+    assert bearer_client(rotated["access"]).get(ME).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_password_change_ends_the_current_access_token_at_once():
+    from pedometer_site.testing import PASSWORD
+
+    user = make_user()
+    tokens = sign_in(user)
+    client = bearer_client(tokens.access)
+    body = {"old_password": PASSWORD, "new_password": "a-brand-new-long-passphrase-7"}
+
+    fresh = client.post("/api/v1/me/password", body, format="json")
+
+    assert fresh.status_code == 200
+    assert bearer_client(tokens.access).get(ME).status_code == 401
+    assert bearer_client(fresh.json()["access"]).get(ME).status_code == 200

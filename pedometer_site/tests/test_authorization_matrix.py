@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -383,3 +384,72 @@ def test_the_board_socket_shows_others_by_the_same_visibility_and_streams_public
     assert (tuple(snapshots) if caller == "owner" else snapshots[0]) == expected
     if expected[0] != "4401":
         assert live_rows == {str(world.owners[Visibility.PUBLIC].uuid)}
+
+
+# --- Revocation on open sockets (/ws/live/) --------------------------------------
+
+# A public owner watched by each caller goes private: who is told "revoked" (and
+# gets no more counts), and who keeps watching. The owner always sees themselves.
+GOES_PRIVATE = {"owner": "kept", "friend": "revoked", "stranger": "revoked", "staff": "revoked"}
+
+
+async def live_after_going_private(token: str, owner: User) -> str:
+    socket = websocket(f"/ws/live/?users={owner.uuid}", token=token)
+    connected, _ = await socket.connect()
+    assert connected
+    try:
+        assert str(owner.uuid) in (await socket.receive_json_from(timeout=3))["users"]
+        await socket.receive_json_from(timeout=3)  # the snapshot
+
+        def go_private_then_walk() -> None:
+            from accounts.services import user_update
+
+            user_update(user=User.objects.get(pk=owner.pk), visibility=Visibility.PRIVATE)
+            day = local_today(owner, timezone.now())
+            record_steps(user=owner, days=[DaySample(day, 99_999)], now=timezone.now())
+
+        await database_sync_to_async(go_private_then_walk)()
+        message = await socket.receive_json_from(timeout=3)
+        if message["type"] == "revoked":
+            assert message["user"] == str(owner.uuid)
+            assert await socket.receive_nothing(timeout=0.5)  # and no counts after it
+            return "revoked"
+        assert message == {"type": "steps", "user": str(owner.uuid), "date": message["date"], "steps": 99_999}
+        return "kept"
+    finally:
+        await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("caller", sorted(GOES_PRIVATE))
+def test_an_open_live_feed_follows_a_visibility_change_at_once(caller):
+    world = build_world()
+    owner = world.owners[Visibility.PUBLIC]
+    _, token = caller_for(world, caller, Visibility.PUBLIC)
+    assert async_to_sync(live_after_going_private)(token, owner) == GOES_PRIVATE[caller]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deactivating_a_watcher_closes_their_socket_4401():
+    world = build_world()
+    watcher = world.callers["stranger"]
+
+    async def outcome() -> int:
+        socket = websocket(f"/ws/live/?users={world.owners[Visibility.PUBLIC].uuid}", token=world.tokens["stranger"])
+        assert (await socket.connect())[0]
+        await socket.receive_json_from(timeout=3)
+        await socket.receive_json_from(timeout=3)
+
+        def deactivate() -> None:
+            from accounts import events
+
+            with transaction.atomic():
+                watcher.is_active = False
+                watcher.save(update_fields=["is_active"])
+                events.publish(events.USER_REMOVED, user=watcher)
+
+        await database_sync_to_async(deactivate)()
+        closed = await socket.receive_output(timeout=3)
+        return closed.get("code")
+
+    assert async_to_sync(outcome)() == 4401
