@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pedometer_site.schema import BodyOnDeleteSchema
 from pedometer_site.serializers import StrictSerializer, validated
 from pedometer_site.throttling import ReadThrottle
 
@@ -166,6 +167,7 @@ class FirebaseView(PublicAuthView):
 
 class MeView(APIView):
     throttle_classes = [ReadThrottle]
+    schema = BodyOnDeleteSchema()
 
     @extend_schema(responses={200: UserSerializer}, tags=["profile"])
     def get(self, request: Request) -> Response:

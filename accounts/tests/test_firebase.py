@@ -232,3 +232,20 @@ def test_a_broken_credentials_file_is_503_not_a_crash(api, settings, tmp_path, c
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
     reset_firebase_app()
+
+
+@pytest.mark.django_db
+def test_refused_id_tokens_count_against_the_address_in_the_sign_in_guard(api, project, google, settings):
+    settings.SIGN_IN_FAILURES_PER_IP = 3
+    publish_certificates(google, project)
+    stranger = FirebaseProject(project_id=project.project_id, key_id="not-published")
+
+    answers = [sign_in_with(api, stranger.id_token(uid=f"fb-{n}")).status_code for n in range(3)]
+
+    assert answers == [401, 401, 401]
+    held = sign_in_with(api, project.id_token(uid="fb-ada"))  # a good token from the same address waits too
+    assert held.status_code == 429
+    assert held.json()["error"]["code"] == "throttled"
+    assert 1 <= held.json()["error"]["retry_after"] <= settings.SIGN_IN_COOLOFF_SECONDS
+    elsewhere = api.post(URL, {"id_token": project.id_token(uid="fb-ada")}, format="json", REMOTE_ADDR="198.51.100.8")
+    assert elsewhere.status_code == 200

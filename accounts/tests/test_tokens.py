@@ -224,3 +224,23 @@ def test_a_password_change_ends_the_current_access_token_at_once():
     assert fresh.status_code == 200
     assert bearer_client(tokens.access).get(ME).status_code == 401
     assert bearer_client(fresh.json()["access"]).get(ME).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_refuses_the_access_token_of_an_ended_session(api):
+    from asgiref.sync import async_to_sync
+
+    from pedometer_site.testing import websocket
+
+    user = make_user()
+    tokens = sign_in(user)
+    assert logout(api, tokens.refresh).status_code == 204
+
+    async def close_code() -> int:
+        socket = websocket(f"/ws/live/?users={user.uuid}", token=tokens.access)
+        assert (await socket.connect())[0]
+        output = await socket.receive_output(timeout=3)
+        await socket.disconnect()
+        return output.get("code")
+
+    assert async_to_sync(close_code)() == 4401

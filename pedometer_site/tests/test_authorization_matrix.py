@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Device, Friendship, FriendshipStatus, User, Visibility
 from accounts.services import tokens_for
+from accounts.tests.test_admin_revocation import staff_saves
 from pedometer_site.testing import bearer_client, make_user, websocket
 from rankings.periods import BoardKey
 from rankings.services import rebuild_board
@@ -440,15 +440,8 @@ def test_deactivating_a_watcher_closes_their_socket_4401():
         await socket.receive_json_from(timeout=3)
         await socket.receive_json_from(timeout=3)
 
-        def deactivate() -> None:
-            from accounts import events
-
-            with transaction.atomic():
-                watcher.is_active = False
-                watcher.save(update_fields=["is_active"])
-                events.publish(events.USER_REMOVED, user=watcher)
-
-        await database_sync_to_async(deactivate)()
+        # As staff do it: unticking "active" in the admin.
+        assert await database_sync_to_async(staff_saves)(watcher, is_active="") == 302
         closed = await socket.receive_output(timeout=3)
         return closed.get("code")
 

@@ -138,3 +138,13 @@ def test_swagger_ui_points_at_our_schema(client):
 
     assert '"/api/schema/"' in html
     assert '"validatorUrl": null' in html
+
+
+@pytest.mark.django_db
+def test_deleting_the_account_documents_its_password_and_the_recent_sign_in_rule(schema):
+    delete = schema["paths"]["/api/v1/me"]["delete"]
+    body = delete["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema["components"]["schemas"][body]["properties"]) == {"password"}
+    assert "recent_sign_in_required" in delete["responses"]["403"]["description"]
+    login = schema["paths"]["/api/v1/auth/login"]["post"]
+    assert "429" in login["responses"] and "Threat model" in login["description"]
