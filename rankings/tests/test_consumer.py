@@ -91,3 +91,20 @@ async def test_a_refused_token_is_accepted_then_closed_4401():
     connected, _ = await communicator.connect()
     assert connected
     assert (await communicator.receive_output(timeout=3)) == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_signed_in_viewers_board_socket_closes_4401_when_their_account_is_deleted():
+    from pedometer_site.testing import PASSWORD, bearer_client, signed_in
+
+    _, access = await signed_in()
+    communicator = socket(f"/ws/rankings/day/?token={access}")
+    assert (await communicator.connect())[0]
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
+
+    def delete_account() -> int:
+        return bearer_client(access).delete("/api/v1/me", {"password": PASSWORD}, format="json").status_code
+
+    assert await database_sync_to_async(delete_account)() == 204
+    assert (await communicator.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4401}
