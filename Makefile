@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/pedometer
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test venv services browser lint format serve requirements cluster cluster-down chaos
+.PHONY: run test venv services browser lint format serve requirements cluster cluster-down chaos deploy-check
 
 venv:
 	@scripts/bootstrap.sh
@@ -24,7 +24,7 @@ run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PO
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
 	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
 
-test: venv services browser lint  ## The whole suite, on MariaDB and Redis, with a real browser
+test: venv services browser lint deploy-check  ## The whole suite, on MariaDB and Redis, with a real browser
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
 		PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher \
 		$(PY) -m pytest $(PYTEST_ARGS)
@@ -40,6 +40,10 @@ chaos: venv services  ## Just the chaos test (its own fresh cluster), printing i
 cluster-down:  ## Stop everything `make cluster` started
 	@scripts/cluster.sh down
 
+deploy-check: venv  ## Offline checks of deploy/: hadolint, terraform fmt, checkov (in .venv-iac)
+	@scripts/iac_venv.sh
+	@scripts/deploy_check.sh
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -52,3 +56,4 @@ requirements:  ## Re-pin requirements*.txt from requirements*.in
 	$(VENV)/bin/pip install -q pip-tools
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -c requirements.txt -o requirements-dev.txt requirements-dev.in
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-iac.txt requirements-iac.in
