@@ -38,15 +38,17 @@ VALUE_SETS = {"default": {}, "production": "values-production.yaml"}
 # --- the chart ---------------------------------------------------------------------------
 
 
+def values(value_set: str) -> dict:
+    source = VALUE_SETS[value_set]
+    return yaml.safe_load((CHART / source).read_text()) if source else {}
+
+
 @functools.cache
 def rendered(value_set: str) -> tuple[dict, ...]:
-    values = VALUE_SETS[value_set]
-    if isinstance(values, str):
-        values = yaml.safe_load((CHART / values).read_text())
     helm.disable_logging()  # it notes, at INFO, that files/alerts.yml is a link
     chart = helm.Chart.load(CHART)
     try:
-        manifests = chart.render(values, name="pedometer", namespace="pedometer", is_install=True)
+        manifests = chart.render(values(value_set), name="pedometer", namespace="pedometer", is_install=True)
     finally:
         chart.close()
     return tuple(
@@ -66,9 +68,10 @@ def named(value_set: str, kind: str, name: str) -> dict:
     return next(doc for doc in objects(value_set, kind) if doc["metadata"]["name"] == name)
 
 
-def test_chart_lints_clean_in_strict_mode():
+@pytest.mark.parametrize("value_set", VALUE_SETS)
+def test_chart_lints_clean_in_strict_mode(value_set):
     helm.disable_logging()
-    report = helm.lint(CHART, strict=True, namespace="pedometer")
+    report = helm.lint(CHART, values(value_set), strict=True, namespace="pedometer")
     assert report["errors"] == []
     assert [m for m in report["messages"] if m["severity"] >= 2] == []  # no warnings either
 
@@ -291,6 +294,14 @@ def test_the_image_is_multi_stage_non_root_with_static_files_and_a_healthcheck()
     assert "/healthz" in (DEPLOY / "docker" / "entrypoint.sh").read_text()
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert {".git", ".venv*", "db.sqlite3", "staticfiles"} <= set(ignored)
+
+
+def test_the_build_context_keeps_everything_the_app_needs():
+    ignored = {line.strip().rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    local_apps = {app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app.split(".")[0]).is_dir()}
+    needed = local_apps | {"templates", "static", "manage.py", "requirements.txt", "deploy/docker"}
+    assert {"accounts", "steps", "pedometer_site"} <= needed
+    assert not needed & ignored
 
 
 # --- the alert rules -----------------------------------------------------------------------

@@ -22,9 +22,10 @@ module "eks" {
   subnet_ids = var.private_subnet_ids
 
   # The API endpoint is private; list the networks (CI, VPN) that may reach it publicly.
+  # Without any, the public endpoint is off and its CIDRs (null: the module's default) unused.
   cluster_endpoint_private_access      = true
   cluster_endpoint_public_access       = length(var.api_allowed_cidrs) > 0
-  cluster_endpoint_public_access_cidrs = var.api_allowed_cidrs
+  cluster_endpoint_public_access_cidrs = length(var.api_allowed_cidrs) > 0 ? var.api_allowed_cidrs : null
 
   enable_cluster_creator_admin_permissions = true
   cluster_enabled_log_types                = ["api", "audit", "authenticator"]
