@@ -36,6 +36,7 @@ module "compute" {
   vpc_id                = module.network.vpc_id
   private_subnet_ids    = module.network.private_subnet_ids
   alb_security_group_id = module.load_balancer.security_group_id
+  web_target_group_arn  = module.load_balancer.web_target_group_arn
   api_allowed_cidrs     = var.kubernetes_api_allowed_cidrs
   node_instance_types   = var.node_instance_types
 }

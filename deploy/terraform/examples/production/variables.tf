@@ -40,7 +40,7 @@ variable "alarm_emails" {
 variable "kubernetes_version" {
   description = "EKS Kubernetes version."
   type        = string
-  default     = "1.31"
+  default     = "1.34"
 }
 
 variable "kubernetes_api_allowed_cidrs" {

@@ -13,24 +13,25 @@
 module "eks" {
   #checkov:skip=CKV_TF_1:pinned to an exact registry release (reviewed on upgrade); a commit hash would bypass the registry's versioning
   source  = "terraform-aws-modules/eks/aws"
-  version = "20.31.6"
+  version = "21.19.0"
 
-  cluster_name    = var.name
-  cluster_version = var.kubernetes_version
+  name               = var.name
+  kubernetes_version = var.kubernetes_version
 
   vpc_id     = var.vpc_id
   subnet_ids = var.private_subnet_ids
 
   # The API endpoint is private; list the networks (CI, VPN) that may reach it publicly.
-  # Without any, the public endpoint is off and its CIDRs (null: the module's default) unused.
-  cluster_endpoint_private_access      = true
-  cluster_endpoint_public_access       = length(var.api_allowed_cidrs) > 0
-  cluster_endpoint_public_access_cidrs = length(var.api_allowed_cidrs) > 0 ? var.api_allowed_cidrs : null
+  # Without any, the public endpoint is off and its CIDRs (null: AWS's default) unused.
+  endpoint_private_access      = true
+  endpoint_public_access       = length(var.api_allowed_cidrs) > 0
+  endpoint_public_access_cidrs = length(var.api_allowed_cidrs) > 0 ? var.api_allowed_cidrs : null
 
   enable_cluster_creator_admin_permissions = true
-  cluster_enabled_log_types                = ["api", "audit", "authenticator"]
+  enabled_log_types                        = ["api", "audit", "authenticator"]
+  deletion_protection                      = var.deletion_protection
 
-  cluster_addons = {
+  addons = {
     coredns    = {}
     kube-proxy = {}
     vpc-cni    = { before_compute = true }
@@ -61,13 +62,19 @@ resource "aws_vpc_security_group_ingress_rule" "alb_to_pods" {
   to_port                      = var.app_port
 }
 
+# The AWS Load Balancer Controller only registers pods in the target group Terraform made
+# (the chart's TargetGroupBinding): the narrow policy for that, not the one that creates
+# load balancers.
 module "load_balancer_controller_irsa" {
   #checkov:skip=CKV_TF_1:pinned to an exact registry release (reviewed on upgrade); a commit hash would bypass the registry's versioning
-  source  = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts-eks"
-  version = "5.48.0"
+  source  = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts"
+  version = "6.5.0"
 
-  role_name                              = "${var.name}-aws-load-balancer-controller"
-  attach_load_balancer_controller_policy = true
+  name            = "${var.name}-aws-load-balancer-controller"
+  use_name_prefix = false
+
+  attach_load_balancer_controller_targetgroup_binding_only_policy = true
+  load_balancer_controller_targetgroup_arns                       = [var.web_target_group_arn]
 
   oidc_providers = {
     main = {

@@ -20,7 +20,7 @@ output "node_security_group_id" {
 
 output "load_balancer_controller_role_arn" {
   description = "IAM role for the AWS Load Balancer Controller's service account (kube-system/aws-load-balancer-controller)."
-  value       = module.load_balancer_controller_irsa.iam_role_arn
+  value       = module.load_balancer_controller_irsa.arn
 }
 
 output "ecr_repository_url" {

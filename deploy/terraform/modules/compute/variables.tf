@@ -6,7 +6,7 @@ variable "name" {
 variable "kubernetes_version" {
   description = "EKS Kubernetes version (the chart needs 1.25 or later)."
   type        = string
-  default     = "1.31"
+  default     = "1.34"
 }
 
 variable "vpc_id" {
@@ -22,6 +22,17 @@ variable "private_subnet_ids" {
 variable "alb_security_group_id" {
   description = "The load balancer's security group, admitted to the pods on app_port."
   type        = string
+}
+
+variable "web_target_group_arn" {
+  description = "The load balancer's web target group, the only one the Load Balancer Controller may register pods in."
+  type        = string
+}
+
+variable "deletion_protection" {
+  description = "Refuse to delete the EKS cluster (turn off only to tear the environment down)."
+  type        = bool
+  default     = true
 }
 
 variable "app_port" {

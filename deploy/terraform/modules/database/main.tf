@@ -51,7 +51,7 @@ resource "aws_kms_key" "database" {
 module "primary" {
   #checkov:skip=CKV_TF_1:pinned to an exact registry release (reviewed on upgrade); a commit hash would bypass the registry's versioning
   source  = "terraform-aws-modules/rds/aws"
-  version = "6.10.0"
+  version = "7.2.0"
 
   identifier = var.name
 
@@ -71,8 +71,11 @@ module "primary" {
   username = var.username
   # The password lives in Secrets Manager (the secrets module), where the app's DATABASE_URL is built.
   manage_master_user_password = false
-  password                    = var.password
-  port                        = 3306
+  # Write-only: sent to RDS, never kept in the state by this resource. Bump the version to change it.
+  password_wo         = var.password
+  password_wo_version = var.password_version
+
+  port = 3306
 
   multi_az               = true
   db_subnet_group_name   = var.db_subnet_group_name
@@ -104,7 +107,7 @@ module "primary" {
 module "replica" {
   #checkov:skip=CKV_TF_1:pinned to an exact registry release (reviewed on upgrade); a commit hash would bypass the registry's versioning
   source  = "terraform-aws-modules/rds/aws"
-  version = "6.10.0"
+  version = "7.2.0"
 
   identifier          = "${var.name}-replica"
   replicate_source_db = module.primary.db_instance_identifier

@@ -72,6 +72,12 @@ variable "password" {
   sensitive   = true
 }
 
+variable "password_version" {
+  description = "Increment to send a changed password to RDS (the password is write-only)."
+  type        = number
+  default     = 1
+}
+
 variable "backup_retention_days" {
   description = "Days of automated backups (point-in-time recovery)."
   type        = number

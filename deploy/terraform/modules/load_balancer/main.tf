@@ -10,7 +10,7 @@
 module "certificate" {
   #checkov:skip=CKV_TF_1:pinned to an exact registry release (reviewed on upgrade); a commit hash would bypass the registry's versioning
   source  = "terraform-aws-modules/acm/aws"
-  version = "5.1.1"
+  version = "6.3.0"
 
   domain_name         = var.domain_name
   zone_id             = var.zone_id

@@ -3,7 +3,7 @@
 module "vpc" {
   #checkov:skip=CKV_TF_1:pinned to an exact registry release (reviewed on upgrade); a commit hash would bypass the registry's versioning
   source  = "terraform-aws-modules/vpc/aws"
-  version = "5.16.0"
+  version = "6.6.0"
 
   name = var.name
   cidr = var.cidr
