@@ -24,9 +24,10 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt \
 ENV PATH=/opt/venv/bin:$PATH
 COPY . .
 # The embedded default settings (no DATABASE_URL) are enough for both commands.
+# STATIC_MANIFEST: the manifest storage, which writes staticfiles.json (hashed names).
 # compilemessages only when there are catalogues (it fails on none).
-RUN python manage.py collectstatic --no-input -v0 \
-    && if find . -path ./staticfiles -prune -o -name '*.po' -print | grep -q .; then \
+RUN STATIC_MANIFEST=true python manage.py collectstatic --no-input -v0 \
+    && if [ -n "$(find . -path ./staticfiles -prune -o -name '*.po' -print -quit)" ]; then \
          python manage.py compilemessages --ignore staticfiles; \
        fi
 

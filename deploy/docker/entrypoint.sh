@@ -14,7 +14,8 @@ if [ -n "${POD_IP:-}" ] && [ -n "${ALLOWED_HOSTS:-}" ]; then
   export ALLOWED_HOSTS="$ALLOWED_HOSTS,$POD_IP"
 fi
 
-role_file=/tmp/pedometer-role
+# Where the role is noted for the healthcheck (/tmp: the one writable place in the pods).
+role_file=${PEDOMETER_ROLE_FILE:-/tmp/pedometer-role}
 case "${1:-web}" in
   web)
     shift || true

@@ -11,17 +11,25 @@ alarms mirror Prometheus alerts that exist. hadolint, terraform fmt and checkov
 run in `make deploy-check`, a step of `make test`."""
 
 import functools
+import os
 import re
 import shlex
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import hcl2
 import helm_python as helm
+import httpx
 import kubernetes_validate
 import pytest
 import yaml
 from django.conf import settings
 from hcl2 import SerializationOptions
+
+from .servers import free_port, port_open, server_env
 
 ROOT = Path(settings.BASE_DIR)
 DEPLOY = ROOT / "deploy"
@@ -284,6 +292,42 @@ def test_the_image_runs_the_clusters_uvicorn_command():
     assert "--timeout-graceful-shutdown" in image
 
 
+def test_the_web_role_serves_its_pods_address_and_its_healthcheck_passes(tmp_path):
+    """The entrypoint run as the image runs it (without the image): `web` starts uvicorn,
+    adds $POD_IP to ALLOWED_HOSTS (probes name it as the host), and `healthcheck` passes."""
+    entrypoint = str(DEPLOY / "docker" / "entrypoint.sh")
+    port = free_port()
+    env = server_env(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        PORT=str(port),
+        ALLOWED_HOSTS="api.pedometer.example.com",
+        POD_IP="127.0.0.1",
+        PEDOMETER_ROLE_FILE=str(tmp_path / "role"),
+    )
+    web = subprocess.Popen([entrypoint, "web"], cwd=ROOT, env=env)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open(port):
+            assert web.poll() is None and time.monotonic() < deadline, "the web role did not start"
+            time.sleep(0.1)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            assert client.get("/healthz").status_code == 200  # Host: 127.0.0.1:<port>, the "pod's" address
+            assert client.get("/healthz", headers={"Host": "api.pedometer.example.com"}).status_code == 200
+            assert client.get("/healthz", headers={"Host": "10.9.9.9"}).status_code == 400  # still enforced
+        assert (tmp_path / "role").read_text().strip() == "web"
+        check = subprocess.run([entrypoint, "healthcheck"], env=env, capture_output=True, timeout=10)  # noqa: S603
+        assert check.returncode == 0, check.stderr
+    finally:
+        web.terminate()
+        web.wait(25)
+    # uvicorn stops gracefully, then ends by the signal it was sent (exec: the shell is gone).
+    assert web.returncode in (0, -signal.SIGTERM)
+    failed = subprocess.run([entrypoint, "healthcheck"], env=env, capture_output=True, timeout=10)  # noqa: S603
+    assert failed.returncode != 0  # nothing answers any more
+    (tmp_path / "role").write_text("worker\n")
+    assert subprocess.run([entrypoint, "healthcheck"], env=env, timeout=10).returncode == 0  # noqa: S603
+
+
 def test_the_image_is_multi_stage_non_root_with_static_files_and_a_healthcheck():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert len(re.findall(r"^FROM ", dockerfile, re.M)) == 2
@@ -294,6 +338,24 @@ def test_the_image_is_multi_stage_non_root_with_static_files_and_a_healthcheck()
     assert "/healthz" in (DEPLOY / "docker" / "entrypoint.sh").read_text()
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert {".git", ".venv*", "db.sqlite3", "staticfiles"} <= set(ignored)
+
+
+def test_the_images_collectstatic_writes_the_manifest_the_app_then_serves_from():
+    """Only the manifest storage writes staticfiles.json, and without one the app picks plain names:
+    the image's collectstatic must ask for it (STATIC_MANIFEST=true)."""
+    assert "STATIC_MANIFEST=true python manage.py collectstatic" in (ROOT / "Dockerfile").read_text()
+    probe = "from django.conf import settings; print(settings.STORAGES['staticfiles']['BACKEND'])"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pedometer_site.settings", "STATIC_MANIFEST": "true"}
+    env.pop("DEBUG", None)
+    backend = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import django; django.setup(); {probe}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert backend == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
 def test_the_build_context_keeps_everything_the_app_needs():
