@@ -217,6 +217,25 @@ def test_production_registers_pods_in_the_terraform_target_group_instead():
     assert binding["spec"]["serviceRef"] == {"name": "pedometer-web", "port": 80}
 
 
+@pytest.mark.parametrize(
+    ("bad_values", "complaint"),
+    [
+        ({"web": {"replicsa": 3}}, "additional properties 'replicsa' not allowed"),
+        ({"ingress": {"enabled": "yes"}}, "got string, want boolean"),
+        ({"worker": {"autoscaling": {"minReplicas": 1}}}, "minimum: got 1, want 2"),
+    ],
+)
+def test_values_the_schema_refuses_do_not_render(bad_values, complaint):
+    """values.schema.json: a misspelt or mistyped value fails the install instead of being ignored."""
+    helm.disable_logging()
+    chart = helm.Chart.load(CHART)
+    try:
+        with pytest.raises(helm.HelmValuesError, match=re.escape(complaint)):
+            chart.render(bad_values, name="pedometer", namespace="pedometer")
+    finally:
+        chart.close()
+
+
 def test_a_target_group_binding_without_an_arn_does_not_render():
     helm.disable_logging()
     chart = helm.Chart.load(CHART)
