@@ -4,7 +4,7 @@ variable "name" {
 }
 
 variable "kubernetes_version" {
-  description = "EKS Kubernetes version (the chart needs 1.25 or later)."
+  description = "EKS Kubernetes version (the chart needs 1.30 or later)."
   type        = string
   default     = "1.34"
 }
