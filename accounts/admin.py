@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm
 from django.db import transaction
 
-from pedometer_site.replica import ReplicaChangelistMixin
+from infrastructure.db.replica import ReplicaChangelistMixin
 from rankings import services as rankings_services
 
 from .models import Device, User

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer, validated
+from infrastructure.api.serializers import StrictSerializer, validated
 
 from . import friends_services, selectors
 from .models import Friendship, FriendshipStatus

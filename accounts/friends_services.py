@@ -14,7 +14,7 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import Q
 
-from pedometer_site.errors import ConflictError, DomainError, NotFoundError
+from infrastructure.api.errors import ConflictError, DomainError, NotFoundError
 
 from .models import Friendship, FriendshipStatus, User
 

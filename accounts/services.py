@@ -15,8 +15,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, TokenError
 
-from pedometer_site.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
-from pedometer_site.firebase import firebase_app
+from infrastructure.api.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
+from infrastructure.firebase import firebase_app
 from rankings import services as rankings_services
 
 from .models import DEFAULT_DAILY_GOAL, User

@@ -70,7 +70,7 @@ MIDDLEWARE = [
     # First and last, so the request metrics time everything in between.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "pedometer_site.content_security.ContentSecurityPolicyMiddleware",
+    "infrastructure.http.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,8 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "pedometer_site.middleware.primary_pin_middleware",
-    "pedometer_site.middleware.DatabaseOutageMiddleware",
+    "infrastructure.db.middleware.primary_pin_middleware",
+    "infrastructure.db.middleware.DatabaseOutageMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -134,7 +134,7 @@ def database_from_url(url: str, *, connect_timeout: int = DB_CONNECT_TIMEOUT) ->
     if config["ENGINE"] == "django.db.backends.mysql":
         # Django's backend, reading the server's version once per process
         # instead of on a second connection per request (see the module).
-        config["ENGINE"] = "pedometer_site.mysql_backend"
+        config["ENGINE"] = "infrastructure.db.mysql_backend"
         config["OPTIONS"] = {
             "charset": "utf8mb4",
             # Strict mode turns silent truncation into an error; READ COMMITTED
@@ -158,7 +158,7 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"].setdefault("TEST", {})["MIRROR"] = "default"
 # Lag-tolerant reads go to "replica" only inside reading_from_replica();
 # everything else, and every read after a write, goes to the primary.
-DATABASE_ROUTERS = ["pedometer_site.db_router.PrimaryReplicaRouter"]
+DATABASE_ROUTERS = ["infrastructure.db.router.PrimaryReplicaRouter"]
 
 # --- Redis: cache, channel layer, task broker ------------------------------
 
@@ -266,10 +266,10 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["pedometer_site.parsers.JSONBodyParser"],
+    "DEFAULT_PARSER_CLASSES": ["infrastructure.api.parsers.JSONBodyParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "pedometer_site.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "infrastructure.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": os.environ.get("THROTTLE_AUTH_IP", "20/min"),
         "auth_account": os.environ.get("THROTTLE_AUTH_ACCOUNT", "5/min"),
@@ -306,7 +306,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "pedometer_site.schema.add_error_responses",
+        "infrastructure.api.schema.add_error_responses",
     ],
 }
 

@@ -8,7 +8,9 @@ from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import admin_login, errors, health
+from infrastructure import health
+from infrastructure.api import errors
+from infrastructure.http import admin_login
 
 # Before admin.site.urls is read below, which binds the login view into its URLs.
 admin.site.login = admin_login.throttled(admin.site.login)

@@ -21,9 +21,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from pedometer_site import metrics
-from pedometer_site.socket_consumers import CLOSE_TRY_AGAIN_LATER, DirectDispatchMixin
-from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED, token_refused
+from infrastructure import metrics
+from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED, token_refused
+from infrastructure.sockets.consumers import CLOSE_TRY_AGAIN_LATER, DirectDispatchMixin
 
 from . import selectors
 from .board_feed import BoardFeed, rows_message

@@ -42,7 +42,7 @@ from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from pedometer_site import metrics
+from infrastructure import metrics
 
 from .periods import BoardKey
 

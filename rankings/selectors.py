@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from accounts.models import User, Visibility
 from accounts.selectors import friend_visibilities
-from pedometer_site.replica import reading_from_replica
+from infrastructure.db.replica import reading_from_replica
 from steps.models import DayTotal
 
 from . import index

@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from pedometer_site.errors import DomainError
+from infrastructure.api.errors import DomainError
 
 from .activity_chart import activity_chart
 from .models import DEFAULT_SOURCE, DailySteps, StepCorrection

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer, validated
+from infrastructure.api.serializers import StrictSerializer, validated
 
 from . import selectors, services
 from .local_days import local_today

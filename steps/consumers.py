@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import users_visible_to
-from pedometer_site.errors import DomainError
-from pedometer_site.socket_consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_LATER, JsonSocketConsumer
-from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED
+from infrastructure.api.errors import DomainError
+from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED
+from infrastructure.sockets.consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_LATER, JsonSocketConsumer
 
 from .broadcasts import user_group
 from .parsing import SyncInput, flatten_single_day_errors, parse_live_steps

@@ -14,8 +14,8 @@ from django.db.models import Max, Model, Sum
 from django.db.models.constants import OnConflict
 
 from accounts.models import User
+from infrastructure.api.errors import DomainError
 from notifications.services import queue_goal_notification
-from pedometer_site.errors import DomainError
 from rankings.services import index_day_totals
 
 from .broadcasts import broadcast_day_totals

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.contrib.auth.models import Permission
 
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 USERS = "/admin/accounts/user/"
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from notifications.models import Notification, Status
 from notifications.services import SWEEP_GRACE, enqueue_delivery, queue_goal_notification, sweep_notifications
 from pedometer_site.celery import app as celery_app
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 from .builders import add_device, local_day, owed_push
 

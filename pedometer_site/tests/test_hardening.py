@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Device
-from pedometer_site.testing import PASSWORD, bearer_client, make_user
+from pedometer_site.tests.testing import PASSWORD, bearer_client, make_user
 
 
 @pytest.mark.django_db

@@ -1,6 +1,6 @@
 import pytest
 
-from pedometer_site import metrics
+from infrastructure import metrics
 
 OUR_METRICS = [
     "pedometer_syncs_total",

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User, Visibility
 from accounts.services import user_delete, user_update
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from rankings import index, services
 from rankings.periods import BoardKey, Period
 from steps.services import correct_daily_steps

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from steps.broadcasts import broadcast_failures
 from steps.models import DayTotal
 from steps.services import DaySample, record_steps

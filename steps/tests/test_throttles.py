@@ -3,7 +3,7 @@ the one error shape; each user and each kind of call counts on its own."""
 
 import pytest
 
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 
 SYNC = "/api/v1/steps/sync"
 BODY = {"days": [{"date": "2026-11-25", "steps": 10}]}

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from . import metrics, replica
-from .errors import error_body
+from infrastructure import metrics
+from infrastructure.api.errors import error_body
+
+from . import replica
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django_redis import get_redis_connection
 
 from . import metrics
-from .replica import REPLICA, replica_configured, replica_health
+from .db.replica import REPLICA, replica_configured, replica_health
 
 logger = logging.getLogger(__name__)
 

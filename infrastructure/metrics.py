@@ -4,7 +4,7 @@ request counts and latencies (by view, method and status).
 Import the one you need and count where the thing happens, after it has
 happened (after the commit for writes)::
 
-    from pedometer_site import metrics
+    from infrastructure import metrics
 
     metrics.SYNCS.inc()
     metrics.STEP_RECORDS_STORED.inc(len(samples))

@@ -24,7 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
 from redis.exceptions import RedisError
 
-from .websocket_auth import CLOSE_UNAUTHENTICATED
+from .auth import CLOSE_UNAUTHENTICATED
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ Use it as a context manager or as a decorator::
     def history(*, user, start, end) -> list[DayTotal]: ...
 
 As a decorator it also survives the replica dying mid-call: the function runs
-again on the primary (reads are safe to repeat). ``pedometer_site.db_router``
+again on the primary (reads are safe to repeat). ``infrastructure.db.router``
 applies these rules; the middleware resets the pin for every request.
 """
 
@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
-from . import metrics
+from infrastructure import metrics
 
 logger = logging.getLogger(__name__)
 
