@@ -10,6 +10,7 @@ from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone as django_timezone
 from firebase_admin import auth as firebase_auth
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -17,8 +18,8 @@ from rest_framework_simplejwt.tokens import RefreshToken, TokenError
 
 from infrastructure.api.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
 from infrastructure.firebase import firebase_app
-from rankings import services as rankings_services
 
+from .events import AccountDeleted, VisibilityChanged, account_deleted, visibility_changed
 from .models import DEFAULT_DAILY_GOAL, User
 
 logger = logging.getLogger(__name__)
@@ -90,10 +91,21 @@ def user_update(*, user: User, **changes: object) -> User:
     user.full_clean(exclude=["password", "email"])
     with transaction.atomic():
         user.save(update_fields=list(changes))
-        if user.visibility != visibility_before:
-            # Boards must stop (or start) showing them at once, not at their next sync.
-            transaction.on_commit(lambda: rankings_services.reindex_user(user=user))
+        _publish_visibility(user, visibility_before)
     return user
+
+
+def user_saved_by_staff(*, user: User, visibility_before: str) -> None:
+    """The admin saved ``user`` through its own form; tells whoever reacts,
+    as ``user_update`` does for the profile API."""
+    with transaction.atomic():
+        _publish_visibility(user, visibility_before)
+
+
+def _publish_visibility(user: User, before: str) -> None:
+    if user.visibility != before:
+        # Boards must stop (or start) showing them at once, not at their next sync.
+        visibility_changed.publish(VisibilityChanged(user=user, before=before))
 
 
 def password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
@@ -148,10 +160,11 @@ def user_delete(*, user: User) -> None:
     """Removes the account and every row that belongs to it.
 
     Most rows go by cascade; tokens are kept by simplejwt with SET_NULL, so
-    they are deleted here explicitly.
+    they are deleted here explicitly. Apps holding copies elsewhere (the board
+    index) hear of it first, while the rows can still be read.
     """
     with transaction.atomic():
-        rankings_services.forget_user_on_commit(user=user)
+        account_deleted.publish(AccountDeleted(user=user, now=django_timezone.now()))
         OutstandingToken.objects.filter(user=user).delete()
         user.delete()
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from infrastructure.api.serializers import StrictSerializer, validated
 
-from . import selectors
+from . import selectors, services
 from .periods import EARLIEST_DATE, BoardKey, Period
 from .selectors import MAX_LIMIT, MAX_OFFSET, Scope
 
@@ -97,7 +97,7 @@ class LeaderboardView(APIView):
         params = validated(BoardQuery, request.query_params)
         now = timezone.now()
         day = params.get("date") or selectors.default_date(request.user, now)
-        board = selectors.leaderboard(
+        board = services.read_leaderboard(
             viewer=request.user,
             key=BoardKey.of(period, day),
             scope=Scope(params["scope"]),

@@ -25,7 +25,7 @@ from infrastructure import metrics
 from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED, token_refused
 from infrastructure.sockets.consumers import CLOSE_TRY_AGAIN_LATER, DirectDispatchMixin
 
-from . import selectors
+from . import selectors, services
 from .board_feed import BoardFeed, rows_message
 from .periods import EARLIEST_DATE, BoardKey, Period
 from .services import LIVE_PERIODS, board_group
@@ -93,7 +93,7 @@ class LeaderboardConsumer(DirectDispatchMixin, AsyncJsonWebsocketConsumer):
         viewer = user if user is not None and user.is_authenticated else None
         now = timezone.now()
         key = BoardKey.of(self.period, self._requested_date() or selectors.default_date(viewer, now))
-        board = selectors.leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
+        board = services.read_leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
         rows = [
             {"rank": e.rank, "user": str(e.user_id), "display_name": e.display_name, "steps": e.steps}
             for e in board.entries

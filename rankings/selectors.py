@@ -91,6 +91,7 @@ class Board:
     entries: list[Entry]
     me: MyPlace | None
     source: str  # "index" or "sql"
+    index_lost: bool = False  # the index had no such board: a rebuild is due (``services.read_leaderboard``)
 
 
 def leaderboard(
@@ -108,19 +109,17 @@ def leaderboard(
     rows: list[RankedRow] | None = None
     me: MyPlace | None = None
     source = "sql"
+    index_lost = False
     if use_index and index.enabled() and key.is_indexed(now):
         try:
             rows, me = _from_index(key, audience, offset=offset, limit=limit)
             source = "index"
         except index.IndexUnavailable as exc:
             index.count_fallback(exc.reason)
-            if exc.reason == "not_ready":
-                from .services import request_repair  # services import this module
-
-                request_repair(board=key)
+            index_lost = exc.reason == "not_ready"
     if rows is None:
         rows, me = _from_sql(key, audience, offset=offset, limit=limit)
-    return Board(key=key, scope=scope, entries=_named(rows), me=me, source=source)
+    return Board(key=key, scope=scope, entries=_named(rows), me=me, source=source, index_lost=index_lost)
 
 
 def _from_index(

@@ -25,6 +25,7 @@ from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED
 from infrastructure.sockets.consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_LATER, JsonSocketConsumer
 
 from .broadcasts import user_group
+from .changes import Origin
 from .parsing import SyncInput, flatten_single_day_errors, parse_live_steps
 from .selectors import today_totals
 from .services import DayChange, StepsValidationError, record_steps
@@ -40,7 +41,7 @@ def _record(user: User, sync: SyncInput, now: datetime) -> list[DayChange] | Non
     user = User.objects.filter(pk=user.pk, is_active=True).first()
     if user is None:
         return None
-    return record_steps(user=user, days=sync.days, hours=sync.hours, source=sync.source, now=now)
+    return record_steps(user=user, days=sync.days, hours=sync.hours, source=sync.source, now=now, origin=Origin.SOCKET)
 
 
 class StepsConsumer(JsonSocketConsumer):

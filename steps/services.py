@@ -6,19 +6,17 @@ all come through ``record_steps``; staff corrections through
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max, Model, Sum
 from django.db.models.constants import OnConflict
 
+from accounts.events import AccountDeleted
 from accounts.models import User
 from infrastructure.api.errors import DomainError
-from notifications.services import queue_goal_notification
-from rankings.services import index_day_totals
 
-from .broadcasts import broadcast_day_totals
+from .changes import DayChange, DayChanges, DaySample, HourSample, Origin, day_changes
 from .local_days import is_local_hour_start, local_day_of, local_today
 from .models import DEFAULT_SOURCE, DailySteps, DayTotal, HourlySteps, StepCorrection
 
@@ -31,39 +29,6 @@ MAX_FLOORS = 3_000
 MAX_ITEMS_PER_SYNC = 400
 API_BACKFILL_DAYS = 30
 CLOCK_SKEW_DAYS = 1
-
-
-@dataclass(frozen=True)
-class DaySample:
-    day: date
-    steps: int
-    distance_m: int | None = None
-    floors: int | None = None
-
-
-@dataclass(frozen=True)
-class HourSample:
-    start: datetime  # aware
-    steps: int
-
-
-@dataclass(frozen=True)
-class DayChange:
-    """One day a sync touched: the user's total before and after it."""
-
-    day: date
-    old_total: int
-    new_total: int
-    goal: int
-    reached_at: datetime
-
-    @property
-    def changed(self) -> bool:
-        return self.new_total != self.old_total
-
-    @property
-    def goal_reached(self) -> bool:
-        return self.new_total >= self.goal
 
 
 class StepsValidationError(DomainError):
@@ -178,13 +143,15 @@ def record_steps(
     source: str = DEFAULT_SOURCE,
     now: datetime,
     max_age_days: int | None = API_BACKFILL_DAYS,
+    origin: Origin = Origin.SYNC,
 ) -> list[DayChange]:
     """Stores a sync, max-wins per key, in one transaction; returns every day it
     touched with the user's total before and after.
 
     A value lower than the stored one changes nothing, so retried, duplicated,
     reordered and late syncs can never double-count or go backwards. The whole
-    sync is validated first: it is stored entirely or not at all.
+    sync is validated first: it is stored entirely or not at all. The days
+    whose totals changed are published on ``day_changes`` with ``origin``.
     """
     days, hours = list(days), list(hours)
     validate_sync(user=user, days=days, hours=hours, source=source, now=now, max_age_days=max_age_days)
@@ -200,13 +167,14 @@ def record_steps(
         _write_hours(user, source, hour_samples, now)
         device_days = _write_days(user, source, touched, day_samples, hour_days, now)
         changes = _raise_totals(user, device_days, totals, now)
-        _queue_goal_notifications(user, changes, now)
-        changed = [change for change in changes if change.changed]
-        if changed:
-            # Watchers first: the board index write after it costs two queries.
-            transaction.on_commit(lambda: broadcast_day_totals(user=user, changes=changed, now=now))
-            transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
+        _publish(user, changes, origin, now)
     return changes
+
+
+def _publish(user: User, changes: Iterable[DayChange], origin: Origin, now: datetime) -> None:
+    changed = tuple(change for change in changes if change.changed)
+    if changed:
+        day_changes.publish(DayChanges(user=user, changes=changed, origin=origin, now=now))
 
 
 # The reads and upserts every sync runs are written in SQL: compiling them
@@ -423,15 +391,6 @@ def _recompute_totals(user: User, touched: list[date], now: datetime) -> list[Da
     return changes
 
 
-def _queue_goal_notifications(user: User, changes: list[DayChange], now: datetime) -> None:
-    """Goal pushes for today and yesterday only: a backfilled week-old day is news to nobody."""
-    today = local_today(user, now)
-    for change in changes:
-        crossed_now = change.new_total > change.old_total and change.goal_reached
-        if crossed_now and today - timedelta(days=1) <= change.day <= today:
-            queue_goal_notification(user=user, day=change.day, steps=change.new_total, now=now)
-
-
 def correct_daily_steps(
     *, staff: User, user: User, day: date, source: str, steps: int, reason: str, now: datetime
 ) -> DayChange:
@@ -466,8 +425,7 @@ def correct_daily_steps(
         row.updated_at = now
         row.save(update_fields=["steps", "ceiling", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
         (change,) = _recompute_totals(user, [day], now)
-        if change.changed:
-            transaction.on_commit(lambda: index_day_totals(user=user, changes=[change]))
+        _publish(user, [change], Origin.CORRECTION, now)
     return change
 
 
@@ -478,3 +436,17 @@ def review_flagged_days(*, staff: User, ids: Iterable[int], now: datetime) -> in
     return DailySteps.objects.filter(pk__in=list(ids), flagged=True).update(
         flagged=False, reviewed_at=now, reviewed_by=staff, updated_at=now
     )
+
+
+def publish_deleted_days(event: AccountDeleted) -> None:
+    """In the transaction that deletes an account (``accounts.events.account_deleted``),
+    before its rows go: every day it had steps on now totals 0, for whoever
+    holds a copy of those totals (the board index)."""
+    user = event.user
+    changes = [
+        DayChange(day=day, old_total=steps, new_total=0, goal=user.daily_goal, reached_at=reached_at)
+        for day, steps, reached_at in DayTotal.objects.filter(user=user, steps__gt=0)
+        .order_by("day")
+        .values_list("day", "steps", "reached_at")
+    ]
+    _publish(user, changes, Origin.DELETION, event.now)

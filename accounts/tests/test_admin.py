@@ -1,10 +1,12 @@
-"""Staff find users in the admin by email, name or public id; nobody else gets in."""
+"""Staff find users in the admin by email, name or public id, and delete them as the API does; nobody else gets in."""
 
 import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from accounts.services import tokens_for
 from pedometer_site.tests.testing import make_user
 
 USERS = "/admin/accounts/user/"
@@ -119,3 +121,31 @@ def test_staff_sign_in_to_the_admin_with_email_and_password(client):
     assert page.status_code == 200
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
+
+
+@pytest.fixture
+def deleting_staff_client(client):
+    staff = make_user(email="boss@example.com", display_name="Boss", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "delete_user"]))
+    client.force_login(staff)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["delete page", "bulk action"])
+def test_staff_deleting_an_account_removes_its_tokens_as_the_api_does(deleting_staff_client, how):
+    ada = make_user(email="ada@example.com")
+    tokens_for(ada)
+    assert OutstandingToken.objects.filter(user=ada).exists()
+
+    if how == "delete page":
+        response = deleting_staff_client.post(f"{USERS}{ada.pk}/delete/", {"post": "yes"})
+    else:
+        response = deleting_staff_client.post(
+            USERS, {"action": "delete_selected", "_selected_action": [ada.pk], "post": "yes"}
+        )
+
+    assert response.status_code == 302
+    assert not type(ada).objects.filter(pk=ada.pk).exists()
+    # simplejwt keeps tokens with SET_NULL: only user_delete removes them.
+    assert not OutstandingToken.objects.filter(user_id__isnull=True).exists()

@@ -20,7 +20,7 @@ from accounts.models import Device, Friendship, FriendshipStatus, User, Visibili
 from accounts.services import tokens_for
 from pedometer_site.tests.testing import bearer_client, make_user, websocket
 from rankings.periods import BoardKey
-from rankings.services import rebuild_board
+from rankings.rebuild import rebuild_board
 from steps.local_days import local_today
 from steps.services import DaySample, record_steps
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from rankings import index, selectors
 from rankings.periods import BoardKey, Period
-from rankings.services import rebuild_board
+from rankings.rebuild import rebuild_board
 
 
 class ProgressBar:
