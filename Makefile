@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/pedometer
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test venv services browser lint format serve requirements cluster cluster-down chaos
+.PHONY: run test venv services browser lint imports typecheck format serve requirements cluster cluster-down chaos
 
 venv:
 	@scripts/bootstrap.sh
@@ -24,7 +24,7 @@ run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PO
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
 	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
 
-test: venv services browser lint  ## The whole suite, on MariaDB and Redis, with a real browser
+test: venv services browser lint imports typecheck  ## The whole suite, on MariaDB and Redis, with a real browser
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
 		PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher \
 		$(PY) -m pytest $(PYTEST_ARGS)
@@ -43,6 +43,12 @@ cluster-down:  ## Stop everything `make cluster` started
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+imports: venv  ## No import cycles, between apps or inside one; dependencies point one way (pyproject.toml)
+	$(VENV)/bin/lint-imports --no-cache
+
+typecheck: venv  ## mypy with the Django and DRF stubs over the apps and the infrastructure (pyproject.toml)
+	$(VENV)/bin/mypy
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
