@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import users_visible_to
+from infrastructure import metrics
 from infrastructure.api.errors import DomainError
 from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED
 from infrastructure.sockets.consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_LATER, JsonSocketConsumer
@@ -45,6 +46,7 @@ def _record(user: User, sync: SyncInput, now: datetime) -> list[DayChange] | Non
 
 
 class StepsConsumer(JsonSocketConsumer):
+    socket_kind = "steps"
     message_handlers = {**JsonSocketConsumer.message_handlers, "steps": "on_steps"}
     # Listens to no group, so it needs no channel of its own: phones keep syncing
     # while Redis is down (the database is all a write needs).
@@ -67,6 +69,8 @@ class StepsConsumer(JsonSocketConsumer):
         if changes is None:
             await self.close_with(CLOSE_UNAUTHENTICATED)
             return
+        metrics.SYNCS.labels(via="socket").inc()
+        metrics.STEP_RECORDS_STORED.inc(len(sync.days) + len(sync.hours))
         day = sync.days[0].day
         change = next(change for change in changes if change.day == day)
         await self.send_json(
@@ -81,6 +85,8 @@ def _requested_ids(query_string: bytes) -> list[str]:
 
 
 class LiveConsumer(JsonSocketConsumer):
+    socket_kind = "live"
+
     async def opened(self) -> None:
         self.joined: list[str] = []
         requested = _requested_ids(self.scope.get("query_string", b""))
