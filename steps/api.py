@@ -2,7 +2,8 @@
 
 The rules (bounds, dates, hour alignment, item count) live in
 ``steps.services``, so the WebSocket and the REST API refuse the same things
-in the same words; serializers here only turn JSON into typed samples.
+in the same words; the sync body is parsed by ``steps.sync_input``, which the
+socket shares.
 """
 
 from __future__ import annotations
@@ -22,47 +23,10 @@ from infrastructure.api.serializers import StrictSerializer, validated
 
 from . import selectors, services
 from .local_days import local_today
-from .models import DEFAULT_SOURCE
-from .services import DaySample, HourSample
+from .sync_input import SyncInput, parse_sync
 from .throttles import ReadThrottle, SyncThrottle
 
 # --- Input ------------------------------------------------------------------
-
-
-class OffsetDateTimeField(serializers.DateTimeField):
-    """An instant written with its UTC offset. A bare wall-clock time would have
-    to be guessed in some zone, so it is refused rather than guessed."""
-
-    default_error_messages = {"naive": "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00."}
-
-    def enforce_timezone(self, value):
-        if timezone.is_naive(value):
-            self.fail("naive")
-        return super().enforce_timezone(value)
-
-
-class DayInput(StrictSerializer):
-    date = serializers.DateField(help_text="Your local calendar day, YYYY-MM-DD.")
-    steps = serializers.IntegerField(help_text="The day's total so far on this device (0 to 100,000).")
-    distance_m = serializers.IntegerField(required=False, allow_null=True, help_text="Metres walked (0 to 250,000).")
-    floors = serializers.IntegerField(required=False, allow_null=True, help_text="Floors climbed (0 to 3,000).")
-
-
-class HourInput(StrictSerializer):
-    start = OffsetDateTimeField(help_text="Start of the hour, with offset; on the hour in your time zone.")
-    steps = serializers.IntegerField(help_text="Steps in that hour on this device (0 to 15,000).")
-
-
-class SyncInput(StrictSerializer):
-    source = serializers.CharField(
-        required=False,
-        default=DEFAULT_SOURCE,
-        allow_blank=True,
-        trim_whitespace=False,
-        help_text="This device's id (1 to 64 characters); two devices' counts are never added up.",
-    )
-    days = DayInput(many=True, help_text="Day totals; may be empty when only hours are sent.")
-    hours = HourInput(many=True, required=False, help_text="Hourly buckets.")
 
 
 class DaysQuery(StrictSerializer):
@@ -97,10 +61,6 @@ class UUIDListField(serializers.CharField):
 class UsersQuery(StrictSerializer):
     ids = UUIDListField(help_text="Comma-separated user ids, at most 100.")
     date = serializers.DateField(required=False, help_text="The day (default: your local today).")
-
-
-def _item_count(value: Any) -> int:
-    return len(value) if isinstance(value, list) else 0
 
 
 # --- Output -----------------------------------------------------------------
@@ -228,22 +188,12 @@ class SyncView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        data = request.data
-        if isinstance(data, dict):
-            services.check_sync_size(_item_count(data.get("days")) + _item_count(data.get("hours")))
-        parsed = validated(SyncInput, data)
+        sync = parse_sync(request.data)
         changes = services.record_steps(
-            user=request.user,
-            days=[
-                DaySample(item["date"], item["steps"], item.get("distance_m"), item.get("floors"))
-                for item in parsed["days"]
-            ],
-            hours=[HourSample(item["start"], item["steps"]) for item in parsed.get("hours", [])],
-            source=parsed["source"],
-            now=timezone.now(),
+            user=request.user, days=sync.days, hours=sync.hours, source=sync.source, now=timezone.now()
         )
         metrics.SYNCS.labels(via="rest").inc()
-        metrics.STEP_RECORDS_STORED.inc(len(parsed["days"]) + len(parsed.get("hours", [])))
+        metrics.STEP_RECORDS_STORED.inc(len(sync.days) + len(sync.hours))
         # Built by hand rather than through SyncedDaySerializer (which documents it): this is the hot path.
         days = [
             {"date": c.day.isoformat(), "steps": c.new_total, "goal": c.goal, "goal_reached": c.goal_reached}

@@ -27,9 +27,9 @@ from infrastructure.sockets.consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_
 
 from .broadcasts import user_group
 from .changes import Origin
-from .parsing import SyncInput, flatten_single_day_errors, parse_live_steps
 from .selectors import today_totals
 from .services import DayChange, StepsValidationError, record_steps
+from .sync_input import Sync, parse_steps_message, single_day_error
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ MAX_WATCHED_USERS = 100
 
 
 @database_sync_to_async
-def _record(user: User, sync: SyncInput, now: datetime) -> list[DayChange] | None:
+def _record(user: User, sync: Sync, now: datetime) -> list[DayChange] | None:
     # Fresh goal and time zone, as a REST request would have; None if the account is gone.
     user = User.objects.filter(pk=user.pk, is_active=True).first()
     if user is None:
@@ -54,10 +54,11 @@ class StepsConsumer(JsonSocketConsumer):
 
     async def on_steps(self, message: dict) -> None:
         try:
-            sync = parse_live_steps(message)
+            sync = parse_steps_message(message)
             changes = await _record(self.user, sync, timezone.now())
         except StepsValidationError as exc:
-            await self.send_error(exc.code, exc.message, flatten_single_day_errors(exc.fields or {}))
+            flat = single_day_error(exc)  # the rules' errors name days.0 too
+            await self.send_error(flat.code, flat.message, flat.fields)
             return
         except DomainError as exc:
             await self.send_error(exc.code, exc.message, exc.fields)

@@ -101,7 +101,16 @@ def _flatten_fields(detail: Any) -> Any:
     return str(detail)
 
 
-def _validation_message(fields: dict[str, Any]) -> str:
+def validation_error_parts(exc: exceptions.ValidationError) -> tuple[str, dict[str, Any]]:
+    """The message and the fields a client sees for a DRF validation error
+    (over REST, or over a socket that validates with the same serializer)."""
+    detail = exc.detail
+    fields = _flatten_fields(detail if isinstance(detail, dict) else {"non_field_errors": detail})
+    return validation_message(fields), fields
+
+
+def validation_message(fields: dict[str, Any]) -> str:
+    """What the error says to people about these fields."""
     if set(fields) == {"non_field_errors"}:
         first = fields["non_field_errors"]
         return first[0] if isinstance(first, list) and first else "Invalid input."
@@ -132,9 +141,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     )
     detail = getattr(exc, "detail", None)
     extra: dict[str, Any] = {}
+    fields: dict[str, Any] | None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten_fields(detail if isinstance(detail, dict) else {"non_field_errors": detail})
-        message = _validation_message(fields)
+        message, fields = validation_error_parts(exc)
     else:
         fields = None
         if isinstance(detail, dict):
