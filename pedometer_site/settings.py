@@ -310,11 +310,6 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Benchmarks -------------------------------------------------------------
-
-# Mounts the baseline endpoints bench/ingest.py compares against. Never in production.
-BENCH_ENDPOINTS = envbool("BENCH_ENDPOINTS", False)
-
 # --- Internationalisation, static ------------------------------------------
 
 LANGUAGE_CODE = "en-us"

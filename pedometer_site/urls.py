@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
@@ -20,8 +19,6 @@ api_v1 = [
     path("steps/", include("steps.urls")),
     path("", include("rankings.api_urls")),
 ]
-if settings.BENCH_ENDPOINTS:  # benchmark baselines (bench/ingest.py); never in production
-    api_v1.append(path("bench/", include("bench.bare_upsert")))
 
 urlpatterns = [
     path("", include("rankings.urls")),
