@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
@@ -77,7 +78,7 @@ def user_login(*, email: str, password: str) -> User:
     user = authenticate(username=email, password=password)
     if user is None:
         raise AuthenticationError("Email or password is wrong.")
-    update_last_login(None, user)  # what UPDATE_LAST_LOGIN promises; simplejwt only does it in its own views
+    update_last_login(None, user)  # type: ignore[arg-type]  # a signal receiver: the sender is unused; what UPDATE_LAST_LOGIN promises; simplejwt only does it in its own views
     return user
 
 
@@ -129,7 +130,9 @@ def refresh_rotate(*, refresh: str) -> TokenPair:
     user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
         raise AuthenticationError("This account no longer exists.")
-    _, spent_now = token.blacklist()
+    # simplejwt hints a BlacklistedToken; it returns get_or_create's (row, created).
+    blacklisted: Any = token.blacklist()
+    _, spent_now = blacklisted
     if not spent_now:  # a concurrent refresh spent it first
         raise AuthenticationError(SPENT_REFRESH)
     return tokens_for(user)
@@ -146,7 +149,8 @@ def refresh_revoke(*, refresh: str) -> None:
 
 def _live_refresh_token(refresh: str) -> RefreshToken:
     try:
-        return RefreshToken(refresh)  # checks signature, expiry and the blacklist
+        # simplejwt hints Token | None; it takes the encoded token, checking signature, expiry and the blacklist.
+        return RefreshToken(refresh)  # type: ignore[arg-type]
     except TokenError as exc:
         raise AuthenticationError(SPENT_REFRESH) from exc
 

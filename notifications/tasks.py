@@ -30,6 +30,6 @@ def enqueue_delivery(*, notification_id: int, eta: datetime | None = None) -> No
     if eta is not None and current_app.conf.task_always_eager:
         return  # inline mode has no timer to wait for the ETA: the sweep retries the row
     try:
-        deliver.apply_async((notification_id,), eta=eta, retry=False)
+        deliver.apply_async((notification_id,), eta=eta, retry=False)  # type: ignore[arg-type]  # None: no ETA (celery-types says datetime)
     except Exception:
         logger.warning("could not queue notification %s; the sweep will", notification_id, exc_info=True)

@@ -8,6 +8,7 @@ Every variable is listed, with its default, in README.md ("Configuration").
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -123,8 +124,8 @@ DB_POOL_SIZE = envint("DB_POOL_SIZE", 10)
 DB_UNAVAILABLE_RETRY_AFTER = envint("DB_UNAVAILABLE_RETRY_AFTER", 5)
 
 
-def database_from_url(url: str, *, connect_timeout: int = DB_CONNECT_TIMEOUT) -> dict:
-    config = dj_database_url.parse(
+def database_from_url(url: str, *, connect_timeout: int = DB_CONNECT_TIMEOUT) -> dict[str, Any]:
+    config: dict[str, Any] = dj_database_url.parse(  # type: ignore[assignment]  # we add keys its TypedDict lacks
         url,
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
         # A kept connection is pinged before reuse, so a node recovers by

@@ -12,7 +12,7 @@ from infrastructure.api import errors
 from infrastructure.http import admin_login
 
 # Before admin.site.urls is read below, which binds the login view into its URLs.
-admin.site.login = admin_login.throttled(admin.site.login)
+admin.site.login = admin_login.throttled(admin.site.login)  # type: ignore[method-assign]  # on purpose
 
 api_v1 = [
     path("", include("accounts.urls")),

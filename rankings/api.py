@@ -8,10 +8,10 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.requests import SignedInRequest
 from infrastructure.api.serializers import StrictSerializer, validated
 
 from . import selectors, services
@@ -91,7 +91,7 @@ class LeaderboardView(APIView):
         tags=["rankings"],
         summary="A leaderboard page and your place on it",
     )
-    def get(self, request: Request, period: str) -> Response:
+    def get(self, request: SignedInRequest, period: str) -> Response:
         if period not in {p.value for p in Period}:
             raise serializers.ValidationError({"period": [f"Must be one of: {', '.join(p.value for p in Period)}."]})
         params = validated(BoardQuery, request.query_params)

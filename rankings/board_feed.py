@@ -38,7 +38,7 @@ import re
 import time
 from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import redis
 import redis.asyncio
@@ -208,13 +208,16 @@ class BoardFeed:
         if not rows:
             return 0
         event = {"type": EVENT_TYPE, "period": period, "key": key, "rows": rows}
-        await get_channel_layer().group_send(self.group_for(period, key), event)
+        layer = get_channel_layer()
+        assert layer is not None  # settings always name a layer (in memory when there is no Redis)
+        await layer.group_send(self.group_for(period, key), event)
         return 1
 
     async def _rows(self, period: str, key: str, users: list[str]) -> list[dict]:
         if asyncio.iscoroutinefunction(self.rows_for):
             return await self.rows_for(period, key, users)
-        return await database_sync_to_async(self.rows_for)(period, key, users)
+        rows = await database_sync_to_async(self.rows_for)(period, key, users)
+        return cast(list[dict], rows)  # a plain function: its result, not an awaitable
 
     async def _run(self) -> None:
         failing = False

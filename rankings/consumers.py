@@ -15,12 +15,14 @@ with 4401 all the same.
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from accounts.models import User
 from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED, token_refused
 from infrastructure.sockets.consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
 
@@ -90,7 +92,8 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
     @database_sync_to_async
     def _snapshot(self) -> dict:
         user = self.scope.get("user")
-        viewer = user if user is not None and user.is_authenticated else None
+        # The auth middleware puts one of our users there (lazily) once signed in.
+        viewer = cast(User, user) if user is not None and user.is_authenticated else None
         now = timezone.now()
         key = BoardKey.of(self.period, self._requested_date() or selectors.default_date(viewer, now))
         board = services.read_leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)

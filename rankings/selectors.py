@@ -21,10 +21,11 @@ with a window function over the whole board (742 ms at a million rows).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from django.db import connection, connections, router
@@ -175,7 +176,7 @@ def public_rows(key: BoardKey, user_ids: list[str], *, within: int) -> list[dict
     if not people:
         return []
     pks = [pk for pk, _, _ in people]
-    places: dict[int, tuple[int, int | None]] | None = None
+    places: Mapping[int, tuple[int, int | None]] | None = None
     if index.enabled() and key.is_indexed(timezone.now()):
         try:
             places = index.public_places(key, pks)
@@ -197,10 +198,10 @@ def public_rows(key: BoardKey, user_ids: list[str], *, within: int) -> list[dict
 # --- SQL -----------------------------------------------------------------------
 
 
-def board_totals(key: BoardKey, who: Q | None = None) -> QuerySet:
+def board_totals(key: BoardKey, who: Q | None = None) -> QuerySet[Any, Any]:
     """Each user's total on the board as (user_id, total, last) rows, unordered."""
     # One day is an equality, so the board index serves the ORDER BY.
-    rows = (
+    rows: QuerySet[Any, Any] = (
         DayTotal.objects.filter(day=key.start)
         if key.days == 1
         else DayTotal.objects.filter(day__range=(key.start, key.end))

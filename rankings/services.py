@@ -141,7 +141,7 @@ def request_repair(*, board: BoardKey) -> None:
     whichever node asks first (a short-lived marker in Redis decides)."""
     try:
         if index.claim_repair(board):
-            rebuild_board_task.apply_async(args=[board.period.value, board.end.isoformat()], retry=False)
+            rebuild_board_task.apply_async(args=(board.period.value, board.end.isoformat()), retry=False)
     except index.IndexUnavailable:
         pass
     except Exception:  # a broker hiccup: the marker expires and the next reader asks again

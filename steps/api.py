@@ -14,10 +14,10 @@ from uuid import UUID
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.requests import SignedInRequest
 from infrastructure import metrics
 from infrastructure.api.serializers import StrictSerializer, validated
 
@@ -45,7 +45,7 @@ class HoursQuery(StrictSerializer):
 class UUIDListField(serializers.CharField):
     default_error_messages = {"invalid_id": "Not a valid id: {value!r}."}
 
-    def to_internal_value(self, data: Any) -> list[UUID]:
+    def to_internal_value(self, data: Any) -> list[UUID]:  # type: ignore[override]  # text in, ids out
         text = super().to_internal_value(data)
         ids = []
         for part in (piece.strip() for piece in text.split(",")):
@@ -187,7 +187,7 @@ class SyncView(APIView):
             "At most 400 items; days from 30 days ago to your local tomorrow (clock skew)."
         ),
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         sync = parse_sync(request.data)
         changes = services.record_steps(
             user=request.user, days=sync.days, hours=sync.hours, source=sync.source, now=timezone.now()
@@ -206,7 +206,7 @@ class DaysView(APIView):
     throttle_classes = [ReadThrottle]
 
     @extend_schema(parameters=[DaysQuery], responses={200: DaysResponse}, tags=["steps"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         query = validated(DaysQuery, request.query_params)
         history = selectors.day_history(
             user=request.user, start=query.get("from"), end=query.get("to"), now=timezone.now()
@@ -218,7 +218,7 @@ class HoursView(APIView):
     throttle_classes = [ReadThrottle]
 
     @extend_schema(parameters=[HoursQuery], responses={200: HoursResponse}, tags=["steps"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         query = validated(HoursQuery, request.query_params)
         day, hours = selectors.hour_history(user=request.user, day=query.get("date"), now=timezone.now())
         body = {"date": day, "timezone": request.user.timezone, "hours": hours}
@@ -229,7 +229,7 @@ class SummaryView(APIView):
     throttle_classes = [ReadThrottle]
 
     @extend_schema(responses={200: SummaryResponse}, tags=["steps"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         summary = selectors.step_summary(user=request.user, now=timezone.now())
         return Response(SummaryResponse(summary).data)
 
@@ -246,7 +246,7 @@ class UsersView(APIView):
             "anyone public, and accepted friends who share with friends. Unknown or hidden ids are absent."
         ),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         query = validated(UsersQuery, request.query_params)
         day = query.get("date") or local_today(request.user, timezone.now())
         entries = selectors.steps_of_users(viewer=request.user, ids=query["ids"], day=day)

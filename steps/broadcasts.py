@@ -66,6 +66,7 @@ def broadcast_day_changes(event: DayChanges) -> None:
 
 async def _send(group: str, events: list[dict]) -> None:
     layer = get_channel_layer()
+    assert layer is not None  # settings always name a layer (in memory when there is no Redis)
     async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
         for event in events:
             await layer.group_send(group, event)

@@ -5,8 +5,9 @@ all come through ``record_steps``; staff corrections through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import Max, Model, Sum
@@ -94,14 +95,14 @@ def validate_sync(
         _check_bounds(errors, "days", index, "steps", sample.steps, MAX_DAILY_STEPS)
         _check_bounds(errors, "days", index, "distance_m", sample.distance_m, MAX_DISTANCE_M)
         _check_bounds(errors, "days", index, "floors", sample.floors, MAX_FLOORS)
-    for index, sample in enumerate(hours):
-        if sample.start.tzinfo is None:
+    for index, hour in enumerate(hours):
+        if hour.start.tzinfo is None:
             errors.item("hours", index, "start", "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00.")
             continue
-        if not is_local_hour_start(user, sample.start):
+        if not is_local_hour_start(user, hour.start):
             errors.item("hours", index, "start", f"Must be the start of an hour in your time zone ({user.timezone}).")
-        _check_day(errors, "hours", index, "start", local_day_of(user, sample.start), today, max_age_days)
-        _check_bounds(errors, "hours", index, "steps", sample.steps, MAX_HOURLY_STEPS)
+        _check_day(errors, "hours", index, "start", local_day_of(user, hour.start), today, max_age_days)
+        _check_bounds(errors, "hours", index, "steps", hour.steps, MAX_HOURLY_STEPS)
     errors.raise_if_any()
 
 
@@ -183,7 +184,7 @@ def _publish(user: User, changes: Iterable[DayChange], origin: Origin, now: date
 # Plain SQL that MySQL, MariaDB and SQLite read alike; values are parameters.
 
 
-def _in_list(days: list[date]) -> tuple[str, list[str]]:
+def _in_list(days: list[date]) -> tuple[str, list[str | None]]:
     return ", ".join(["%s"] * len(days)), [connection.ops.adapt_datefield_value(day) for day in days]
 
 
@@ -234,19 +235,22 @@ def _read_device_days(
         }
 
 
-def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
+def _upsert(model: type[Model], rows: Sequence[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
     """One INSERT ... ON DUPLICATE KEY UPDATE (ON CONFLICT on SQLite) for many rows:
     the statement ``bulk_create(update_conflicts=True)`` writes, with Django's
     own clause for each database, without its per-call work."""
     meta, ops = model._meta, connection.ops
     fields = [field for field in meta.concrete_fields if not field.primary_key]
+    column = {field.name: cast(str, field.column) for field in fields}  # a concrete field always has one
     conflict = ops.on_conflict_suffix_sql(
         fields,
         OnConflict.UPDATE,
-        [meta.get_field(name).column for name in update_fields],
-        [meta.get_field(name).column for name in unique_fields],
+        [column[name] for name in update_fields],
+        [column[name] for name in unique_fields],
     )
-    insert = f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(ops.quote_name(f.column) for f in fields)})"
+    insert = (
+        f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(ops.quote_name(column[f.name]) for f in fields)})"
+    )
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = max(ops.bulk_batch_size(fields, rows), 1)  # SQLite caps the parameters of one statement
     with connection.cursor() as cursor:

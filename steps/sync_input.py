@@ -22,7 +22,7 @@ from .models import DEFAULT_SOURCE
 from .services import StepsValidationError, check_sync_size
 
 # A missing count and a null one are the same mistake to a phone; say it one way.
-REQUIRED = {"null": "This field is required."}
+REQUIRED: dict[str, Any] = {"null": "This field is required."}
 
 
 class WholeNumberField(serializers.IntegerField):
@@ -61,7 +61,8 @@ class HourInput(StrictSerializer):
 
 
 class SyncInput(StrictSerializer):
-    source = serializers.CharField(
+    # A field named like Field.source: DRF's metaclass takes it off the class, so nothing is shadowed.
+    source = serializers.CharField(  # type: ignore[assignment]
         required=False,
         default=DEFAULT_SOURCE,
         allow_blank=True,

@@ -24,8 +24,8 @@ logger = logging.getLogger(__name__)
 class DomainError(Exception):
     """A rule of the product was broken; the message is safe to show."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "invalid"
 
     def __init__(self, message: str, *, fields: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -152,8 +152,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             code = str(detail.get("code", code))
         else:
             message = str(detail) if detail else "Request failed."
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            extra["retry_after"] = max(1, int(exc.wait + 0.999))
+        wait = getattr(exc, "wait", None)  # Throttled sets it in __init__; its stub does not say so
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            extra["retry_after"] = max(1, int(wait + 0.999))
             response["Retry-After"] = str(extra["retry_after"])
     response.data = error_body(code, message, fields, **extra)
     return response

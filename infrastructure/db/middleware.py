@@ -89,19 +89,18 @@ def primary_pin_middleware(get_response):
 
     if iscoroutinefunction(get_response):
 
-        async def middleware(request: HttpRequest) -> HttpResponse:
+        async def async_middleware(request: HttpRequest) -> HttpResponse:
             replica.reset_routing()
             return await get_response(request)
 
-        markcoroutinefunction(middleware)
-    else:
+        return markcoroutinefunction(async_middleware)
 
-        def middleware(request: HttpRequest) -> HttpResponse:
-            replica.reset_routing()
-            return get_response(request)
+    def middleware(request: HttpRequest) -> HttpResponse:
+        replica.reset_routing()
+        return get_response(request)
 
     return middleware
 
 
-primary_pin_middleware.sync_capable = True
-primary_pin_middleware.async_capable = True
+primary_pin_middleware.sync_capable = True  # type: ignore[attr-defined]  # Django reads these flags off the function
+primary_pin_middleware.async_capable = True  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -141,14 +141,15 @@ class reading_from_replica:  # noqa: N801 - named like the context manager it is
     """Reads inside may come from the replica (see the module docstring)."""
 
     def __init__(self) -> None:
-        self._token = None
+        self._token: Token[bool] | None = None
 
     def __enter__(self) -> reading_from_replica:
         self._token = _in_replica_scope.set(True)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        _in_replica_scope.reset(self._token)
+        if self._token is not None:
+            _in_replica_scope.reset(self._token)
 
     def __call__(self, func: F) -> F:
         @functools.wraps(func)
@@ -175,7 +176,8 @@ class primary_only:  # noqa: N801 - named like the context manager it is
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        _in_replica_scope.reset(self._token)
+        if self._token is not None:
+            _in_replica_scope.reset(self._token)
 
 
 class ReplicaChangelistMixin:
