@@ -6,7 +6,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from accounts.events import visibility_changed
 from accounts.services import tokens_for
+from infrastructure.fanout import Phase
 from pedometer_site.tests.testing import make_user
 
 USERS = "/admin/accounts/user/"
@@ -149,3 +151,42 @@ def test_staff_deleting_an_account_removes_its_tokens_as_the_api_does(deleting_s
     assert not type(ada).objects.filter(pk=ada.pk).exists()
     # simplejwt keeps tokens with SET_NULL: only user_delete removes them.
     assert not OutstandingToken.objects.filter(user_id__isnull=True).exists()
+
+
+def change_form_data(page) -> dict:
+    """What the user's change page would post back unchanged."""
+    form = page.context["adminform"].form
+    data: dict = {}
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = form.initial.get(name)
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, list):
+            data[name] = [getattr(item, "pk", item) for item in value]
+        elif value is not None:
+            data[name] = value
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(key): value for key, value in management.initial.items()})
+    return data
+
+
+@pytest.mark.django_db
+def test_staff_changing_visibility_is_published_like_the_profile_api_does(client):
+    staff = make_user(email="boss@example.com", display_name="Boss", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    ada = make_user(email="ada@example.com", visibility="public")
+    heard = []
+    visibility_changed.register("test.listener", heard.append, phase=Phase.IN_TRANSACTION)
+    try:
+        page = client.get(f"{USERS}{ada.pk}/change/")
+        response = client.post(f"{USERS}{ada.pk}/change/", {**change_form_data(page), "visibility": "private"})
+    finally:
+        visibility_changed._registrations[:] = [
+            r for r in visibility_changed._registrations if r.name != "test.listener"
+        ]
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    assert [(event.user.pk, event.before, event.user.visibility) for event in heard] == [(ada.pk, "public", "private")]

@@ -1,4 +1,4 @@
-"""The fan-out of day changes: who hears of a change, in which order, by origin."""
+"""The fan-outs: who hears of a day change (or an account event), in which order, by origin."""
 
 from datetime import UTC, date, datetime
 
@@ -9,6 +9,7 @@ from django.db import transaction
 from django.test import TestCase
 
 from accounts.events import account_deleted, friendship_changed, visibility_changed
+from accounts.friends_services import friend_remove, friend_request_accept, friend_request_send
 from infrastructure.fanout import Fanout, Phase
 from pedometer_site.tests.testing import make_user, signed_in, websocket
 from steps.changes import DayChanges, Origin, day_changes
@@ -122,3 +123,22 @@ async def test_an_import_changes_the_day_without_a_live_event_per_day(clock):
     )
     assert await socket.receive_nothing(timeout=0.5)
     await socket.disconnect()
+
+
+@pytest.mark.django_db
+def test_becoming_and_ending_friends_is_published():
+    ann, bo = make_user(), make_user()
+    heard = []
+    friendship_changed.register("test.listener", heard.append, phase=Phase.IN_TRANSACTION)
+    try:
+        friend_request_send(user=ann, to_user_id=bo.uuid, now=NOW)
+        friend_request_accept(user=bo, from_user_id=ann.uuid, now=NOW)
+        friend_remove(user=ann, friend_id=bo.uuid)
+    finally:
+        friendship_changed._registrations[:] = [
+            r for r in friendship_changed._registrations if r.name != "test.listener"
+        ]
+    assert [({u.pk for u in event.users}, event.now_friends) for event in heard] == [
+        ({ann.pk, bo.pk}, True),
+        ({ann.pk, bo.pk}, False),
+    ]
