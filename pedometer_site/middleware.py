@@ -1,5 +1,6 @@
 """Request-wide database behaviour: a fresh primary pin per request, and a
-503 (never a 500 or a hang) while the database cannot be reached."""
+503 (never a 500 or a hang) while the database cannot be reached or a
+transaction keeps conflicting."""
 
 from __future__ import annotations
 
@@ -7,42 +8,13 @@ import logging
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from . import metrics, replica
 from .errors import error_body
+from .transactions import is_conflict, is_database_outage
 
 logger = logging.getLogger(__name__)
-
-# MySQL/MariaDB client and server error codes that mean "the server is not
-# there (any more)", as opposed to a bad query or a lock timeout.
-CONNECTION_LOST_CODES = frozenset(
-    {
-        1040,  # too many connections
-        1053,  # server shutdown in progress
-        1836,  # running in read-only mode (a primary being demoted)
-        1927,  # connection was killed
-        2002,  # can't connect through socket
-        2003,  # can't connect to server
-        2005,  # unknown server host
-        2006,  # server has gone away
-        2012,  # error in server handshake
-        2013,  # lost connection during query
-        2026,  # SSL connection error
-        2055,  # lost connection at reading initial communication packet
-        4031,  # disconnected by the server for inactivity
-    }
-)
-
-
-def is_database_outage(exc: BaseException) -> bool:
-    if isinstance(exc, InterfaceError):  # a connection that is already closed
-        return True
-    if isinstance(exc, OperationalError):
-        code = exc.args[0] if exc.args else None
-        return code in CONNECTION_LOST_CODES
-    return False
 
 
 def database_unavailable_response() -> HttpResponse:
@@ -54,6 +26,13 @@ def database_unavailable_response() -> HttpResponse:
     )
     response = JsonResponse(body, status=503)
     response["Retry-After"] = str(retry_after)
+    return response
+
+
+def database_busy_response() -> HttpResponse:
+    body = error_body("database_busy", "Too many changes at once. Please retry shortly.", retry_after=1)
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = "1"
     return response
 
 
@@ -74,6 +53,11 @@ class DatabaseOutageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_conflict(exception):
+            # Still conflicting after the retries (pedometer_site/transactions.py), or a lock wait ran out.
+            logger.warning("database conflict on %s %s: %s", request.method, request.path, exception)
+            metrics.DATABASE_BUSY.inc()
+            return database_busy_response()
         if not is_database_outage(exception):
             return None
         logger.warning("database unreachable on %s %s: %s", request.method, request.path, exception)

@@ -16,6 +16,7 @@ from django.db.models.constants import OnConflict
 from accounts.models import User
 from notifications.services import queue_goal_notification
 from pedometer_site.errors import DomainError
+from pedometer_site.transactions import run_idempotent_transaction
 from rankings.services import index_day_totals
 
 from .broadcasts import broadcast_day_totals
@@ -195,18 +196,26 @@ def record_steps(
 
     hour_days = {local_day_of(user, start) for start in hour_samples}
     touched = sorted(set(day_samples) | hour_days)
-    with transaction.atomic():
+
+    def store(retried: bool) -> list[DayChange]:
         totals = _lock_user_and_read_totals(user, touched)
         _write_hours(user, source, hour_samples, now)
         device_days = _write_days(user, source, touched, day_samples, hour_days, now)
         changes = _raise_totals(user, device_days, totals, now)
         _queue_goal_notifications(user, changes, now)
-        changed = [change for change in changes if change.changed]
+        # After a lost connection an earlier attempt may have committed these very
+        # changes without running its on-commit work: publish every touched day
+        # then (absolute values, so publishing one twice is harmless).
+        changed = [change for change in changes if change.changed or retried]
         if changed:
             # Watchers first: the board index write after it costs two queries.
             transaction.on_commit(lambda: broadcast_day_totals(user=user, changes=changed, now=now))
             transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
-    return changes
+        return changes
+
+    # Max-wins makes a sync idempotent, so a failover or a conflict mid-sync
+    # is retried here instead of failing the phone's request.
+    return run_idempotent_transaction(store)
 
 
 # The reads and upserts every sync runs are written in SQL: compiling them
