@@ -29,7 +29,7 @@ test: venv services browser lint  ## The whole suite, on MariaDB and Redis, with
 		PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
-cluster: venv  ## HAProxy + 3 app nodes + MariaDB primary/replica + Redis + worker, on loopback
+cluster: venv  ## HAProxy + 3 app nodes + 3-node Galera behind HAProxy + Redis with Sentinel + worker, on loopback
 	@scripts/cluster.sh up
 
 chaos: venv services  ## Just the chaos test (its own fresh cluster), printing its figures
