@@ -7,7 +7,12 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/pedometer
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test venv services browser lint format serve requirements cluster cluster-down chaos
+# What every test run sees: real services, a fixed signing key, a fast hasher.
+TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
+	PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher
+
+.PHONY: run test test-dates bench venv services browser tools lint format serve requirements cluster cluster-down chaos
 
 venv:
 	@scripts/bootstrap.sh
@@ -18,24 +23,30 @@ services:
 browser:
 	@scripts/browser.sh
 
+tools:
+	@scripts/debian_tools.sh promtool faketime
+
 run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PORT)
 	DEBUG=true $(PY) manage.py migrate --no-input -v0
 	DEBUG=true $(PY) manage.py seed_demo
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
 	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
 
-test: venv services browser lint  ## The whole suite, on MariaDB and Redis, with a real browser
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
-		PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher \
-		$(PY) -m pytest $(PYTEST_ARGS)
+test: venv services browser tools lint  ## The whole suite, on MariaDB and Redis, with a real browser
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+test-dates: venv services browser tools  ## The suite (less cluster and chaos) 400 days ahead and at a month end in Seoul
+	$(TEST_ENV) scripts/test_dates.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv services  ## Every benchmark in one sitting -> bench/results/<date>.md (BENCH_QUICK=1: a short smoke run)
+	@scripts/debian_tools.sh wrk
+	$(PY) bench/run_all.py
 
 cluster: venv  ## HAProxy + 3 app nodes + 3-node Galera behind HAProxy + Redis with Sentinel + worker, on loopback
 	@scripts/cluster.sh up
 
 chaos: venv services  ## Just the chaos test (its own fresh cluster), printing its figures
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
-		PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher \
-		$(PY) -m pytest -m chaos pedometer_site/tests/test_chaos.py $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -m chaos pedometer_site/tests/test_chaos.py $(PYTEST_ARGS)
 
 cluster-down:  ## Stop everything `make cluster` started
 	@scripts/cluster.sh down

@@ -6,9 +6,12 @@ happened (after the commit for writes)::
 
     from pedometer_site import metrics
 
-    metrics.SYNCS.inc()
+    metrics.SYNCS.labels(via="rest").inc()
     metrics.STEP_RECORDS_STORED.inc(len(samples))
-    metrics.SOCKET_CONNECTIONS.inc()   # in connect(); .dec() in disconnect()
+    metrics.SOCKET_CONNECTIONS.labels(kind="live").inc()   # once accepted; .dec() when it closes
+
+Every metric of ours is defined here and nowhere else, so this page is the
+whole list an operator can alert on.
 
 Each app node (process) exports its own values; Prometheus scrapes every node
 and sums. Counters only go up: ask Prometheus for ``rate(...)``. The alert
@@ -21,15 +24,29 @@ from prometheus_client import Counter, Gauge
 SYNCS = Counter(
     "pedometer_syncs",
     "Step syncs stored (one per accepted REST request or socket message, after the commit).",
+    ["via"],  # rest | socket
 )
 STEP_RECORDS_STORED = Counter(
     "pedometer_step_records_stored",
-    "Step records (one per user, day or hour) written by syncs, after the commit.",
+    "Step records (one per day or hour sample) written by syncs, after the commit.",
 )
 SOCKET_CONNECTIONS = Gauge(
     "pedometer_socket_connections",
-    "WebSockets open on this node now (inc in connect(), dec in disconnect()).",
+    "WebSockets open on this node now, by kind (steps, live, rankings): counted once accepted.",
+    ["kind"],
     multiprocess_mode="livesum",
+)
+LIVE_BROADCAST_FAILURES = Counter(
+    "pedometer_live_broadcast_failures",
+    "Step events that could not be handed to the channel layer (Redis down or slow).",
+)
+BOARD_FEED_NOTE_FAILURES = Counter(
+    "pedometer_board_feed_note_failures",
+    "Board changes that could not be noted (Redis down or slow).",
+)
+BOARD_FEED_PUBLISH_FAILURES = Counter(
+    "pedometer_board_feed_publish_failures",
+    "Board feed ticks that failed.",
 )
 NOTIFICATIONS_SENT = Counter(
     "pedometer_notifications_sent",
@@ -66,3 +83,10 @@ DEPENDENCY_UP = Gauge(
     ["dependency"],
     multiprocess_mode="liveall",
 )
+
+# Every labelled series exists from the start at 0: an alert on ``rate(...) == 0``
+# sees no series at all, and never fires, until a label has been counted once.
+for _via in ("rest", "socket"):
+    SYNCS.labels(via=_via)
+for _kind in ("steps", "live", "rankings"):
+    SOCKET_CONNECTIONS.labels(kind=_kind)

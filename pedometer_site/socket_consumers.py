@@ -24,6 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
 from redis.exceptions import RedisError
 
+from . import metrics
 from .websocket_auth import CLOSE_UNAUTHENTICATED
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,28 @@ class DirectDispatchMixin:
         await handler(message)
 
 
-class JsonSocketConsumer(DirectDispatchMixin, AsyncWebsocketConsumer):
+class CountedSocketMixin:
+    """Counts the socket in ``pedometer_socket_connections{kind}`` from
+    ``count_open()`` until it closes, whichever side closes it. Counted in
+    ``websocket_disconnect`` rather than ``disconnect()``, which subclasses
+    override without calling up."""
+
+    socket_kind: ClassVar[str]
+    _counted = False
+
+    def count_open(self) -> None:
+        if not self._counted:
+            self._counted = True
+            metrics.SOCKET_CONNECTIONS.labels(kind=self.socket_kind).inc()
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        if self._counted:
+            self._counted = False
+            metrics.SOCKET_CONNECTIONS.labels(kind=self.socket_kind).dec()
+        await super().websocket_disconnect(message)  # type: ignore[misc]
+
+
+class JsonSocketConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncWebsocketConsumer):
     """Subclasses add their client message types to ``message_handlers``
     (type -> method name) and put their own start in ``opened()``. Every
     socket answers ``{"type": "ping"}`` with ``{"type": "pong"}``."""
@@ -112,6 +134,7 @@ class JsonSocketConsumer(DirectDispatchMixin, AsyncWebsocketConsumer):
             await self.close_with(CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        self.count_open()
         await self.opened()
 
     async def opened(self) -> None:

@@ -45,9 +45,8 @@ import redis.asyncio
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from prometheus_client import Counter
 
-from pedometer_site import redis_clients
+from pedometer_site import metrics, redis_clients
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +55,6 @@ TICK_SECONDS = 0.05
 # A board nobody claims (no watchers anywhere) forgets its changes after this.
 DIRTY_TTL_MS = 60_000
 EVENT_TYPE = "board.rows"  # the consumer's handler: ``board_rows``
-
-note_failures = Counter(
-    "pedometer_board_feed_note_failures", "Board changes that could not be noted (Redis down or slow)."
-)
-publish_failures = Counter("pedometer_board_feed_publish_failures", "Board feed ticks that failed.")
 
 RowsFor = Callable[[str, str, list[str]], list[dict] | Awaitable[list[dict]]]
 
@@ -160,7 +154,7 @@ def note_board_changes(*, period: str, key: str, users: Iterable[str]) -> None:
     try:
         _boards().mark(period, key, users)
     except Exception:  # Redis down or slow: watchers miss a tick, the sync stands
-        note_failures.inc()
+        metrics.BOARD_FEED_NOTE_FAILURES.inc()
         logger.warning("board feed: could not note changes to %s %s", period, key, exc_info=True)
 
 
@@ -226,7 +220,7 @@ class BoardFeed:
             try:
                 await self.flush()
             except Exception:  # Redis or the database hiccuped: try again next tick
-                publish_failures.inc()
+                metrics.BOARD_FEED_PUBLISH_FAILURES.inc()
                 if not failing:  # once per outage, not twenty times a second
                     logger.warning("board feed: ticks are failing", exc_info=True)
                 failing = True

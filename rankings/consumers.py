@@ -21,8 +21,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from pedometer_site import metrics
-from pedometer_site.socket_consumers import CLOSE_TRY_AGAIN_LATER, DirectDispatchMixin
+from pedometer_site.socket_consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
 from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED, token_refused
 
 from . import selectors
@@ -42,7 +41,9 @@ def feed_rows(period: str, key: str, user_ids: list[str]) -> list[dict]:
 FEED = BoardFeed(rows_for=feed_rows, group_for=lambda period, key: board_group(period))
 
 
-class LeaderboardConsumer(DirectDispatchMixin, AsyncJsonWebsocketConsumer):
+class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebsocketConsumer):
+    socket_kind = "rankings"
+
     async def connect(self) -> None:
         if token_refused(self.scope):
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -62,12 +63,11 @@ class LeaderboardConsumer(DirectDispatchMixin, AsyncJsonWebsocketConsumer):
         if self.period in LIVE_PERIODS:
             FEED.watch(*self.board)
         await self.accept()
-        metrics.SOCKET_CONNECTIONS.inc()
+        self.count_open()
         await self.send_json(snapshot)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "board"):
-            metrics.SOCKET_CONNECTIONS.dec()
             if self.period in LIVE_PERIODS:
                 FEED.unwatch(*self.board)
             await self.channel_layer.group_discard(board_group(self.period), self.channel_name)

@@ -237,6 +237,7 @@ class Cluster:
             self._say(f"collecting static files ({time.monotonic() - started:.1f}s)")
             self._manage("collectstatic", "--no-input", "-v0")
         self._say(f"starting app nodes and worker ({time.monotonic() - started:.1f}s)")
+        shutil.rmtree(self.base_dir / "metrics", ignore_errors=True)
         for n in range(1, len(self.ports.nodes) + 1):
             self.start_node(n, wait=False)
         if self.worker:
@@ -881,9 +882,17 @@ listen db_read
         args += ["--port", str(port), "--lifespan", "off", "--no-access-log", "--ws-max-size", "65536"]
         # Below Kubernetes' default 30 s grace period, so a node always ends on its own.
         args += ["--timeout-graceful-shutdown", "20"]
-        self._spawn(f"node{n}", args, env=self.app_env())
+        # Each node's counters live in files that outlast the process, as in a prefork pool:
+        # after a kill and restart, /metrics still counts what the node did before (the chaos
+        # test adds up pedometer_syncs_total over the nodes). Emptied when the cluster comes up.
+        metrics_dir = self.metrics_dir(n)
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+        self._spawn(f"node{n}", args, env={**self.app_env(), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)})
         if wait:
             self._wait_node(n)
+
+    def metrics_dir(self, n: int) -> Path:
+        return self.base_dir / "metrics" / f"node{n}"
 
     def _wait_node(self, n: int) -> None:
         wait_for(lambda: port_open(self.ports.nodes[n - 1]), 30, f"node{n}")

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pedometer_site import metrics
 from pedometer_site.serializers import StrictSerializer, validated
 
 from . import selectors, services
@@ -241,6 +242,8 @@ class SyncView(APIView):
             source=parsed["source"],
             now=timezone.now(),
         )
+        metrics.SYNCS.labels(via="rest").inc()
+        metrics.STEP_RECORDS_STORED.inc(len(parsed["days"]) + len(parsed.get("hours", [])))
         # Built by hand rather than through SyncedDaySerializer (which documents it): this is the hot path.
         days = [
             {"date": c.day.isoformat(), "steps": c.new_total, "goal": c.goal, "goal_reached": c.goal_reached}

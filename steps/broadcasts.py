@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from prometheus_client import Counter
 
 from accounts.models import User
+from pedometer_site import metrics
 
 from .local_days import local_today
 
@@ -31,11 +31,6 @@ logger = logging.getLogger(__name__)
 
 # A sync waits this long at most for Redis after its commit.
 BROADCAST_TIMEOUT_SECONDS = 1.0
-
-broadcast_failures = Counter(
-    "pedometer_live_broadcast_failures",
-    "Step events that could not be handed to the channel layer (Redis down or slow).",
-)
 
 
 def user_group(public_id: object) -> str:
@@ -61,7 +56,7 @@ def broadcast_day_totals(*, user: User, changes: Sequence[DayChange], now: datet
     try:
         async_to_sync(_send)(user_group(user.uuid), events)
     except Exception:  # whatever the layer raises (ConnectionError, timeout, ...), the sync stands
-        broadcast_failures.inc(len(events))
+        metrics.LIVE_BROADCAST_FAILURES.inc(len(events))
         logger.warning("live: could not broadcast %d step event(s) for %s", len(events), user.uuid, exc_info=True)
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import users_visible_to
+from pedometer_site import metrics
 from pedometer_site.errors import DomainError
 from pedometer_site.socket_consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_LATER, JsonSocketConsumer
 from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED
@@ -44,6 +45,7 @@ def _record(user: User, sync: SyncInput, now: datetime) -> list[DayChange] | Non
 
 
 class StepsConsumer(JsonSocketConsumer):
+    socket_kind = "steps"
     message_handlers = {**JsonSocketConsumer.message_handlers, "steps": "on_steps"}
     # Listens to no group, so it needs no channel of its own: phones keep syncing
     # while Redis is down (the database is all a write needs).
@@ -66,6 +68,8 @@ class StepsConsumer(JsonSocketConsumer):
         if changes is None:
             await self.close_with(CLOSE_UNAUTHENTICATED)
             return
+        metrics.SYNCS.labels(via="socket").inc()
+        metrics.STEP_RECORDS_STORED.inc(len(sync.days) + len(sync.hours))
         day = sync.days[0].day
         change = next(change for change in changes if change.day == day)
         await self.send_json(
@@ -80,6 +84,8 @@ def _requested_ids(query_string: bytes) -> list[str]:
 
 
 class LiveConsumer(JsonSocketConsumer):
+    socket_kind = "live"
+
     async def opened(self) -> None:
         self.joined: list[str] = []
         requested = _requested_ids(self.scope.get("query_string", b""))

@@ -42,8 +42,11 @@ services.deliver_notification(notification_id=int(sys.argv[1]), now=datetime.fro
 def test_a_worker_killed_between_claim_and_send_leaves_the_row_to_the_sweep_which_delivers_it_once(fcm, inline_tasks):
     if connection.vendor != "mysql":
         pytest.skip("the doomed worker is a second process on the same MariaDB database")
-    notification = owed_push(now=NOW)
-    add_device(notification.user, now=NOW, token="phone")
+    # The row falls due at NOW; queueing it runs its inline delivery at once (on commit), a
+    # minute before that, so it claims nothing and the row is left to the doomed worker.
+    with time_machine.travel(NOW - timedelta(minutes=1), tick=False):
+        notification = owed_push(now=NOW)
+        add_device(notification.user, now=NOW, token="phone")
     env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "DJANGO_SETTINGS_MODULE": "pedometer_site.settings"}
     worker = subprocess.Popen(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", DOOMED_WORKER, str(notification.pk), NOW.isoformat()],

@@ -2,9 +2,11 @@
 admin's sign-in throttle, and secrets that never reach a log or an error."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Device
 from pedometer_site.testing import PASSWORD, bearer_client, make_user
@@ -110,7 +112,11 @@ def test_no_password_token_or_fcm_token_reaches_a_log_or_an_error(api, caplog, s
     client = bearer_client(access)
     keep(client.post("/api/v1/devices", {"token": fcm_token, "platform": "android"}, format="json"))
     keep(client.post("/api/v1/devices", {"token": fcm_token, "platform": "nokia"}, format="json"))
-    keep(client.post("/api/v1/steps/sync", {"days": [{"date": "2026-11-25", "steps": 5}]}, format="json"))
+    yesterday = (timezone.now() - timedelta(days=1)).date().isoformat()  # syncable in any zone, on any date
+    assert (
+        keep(client.post("/api/v1/steps/sync", {"days": [{"date": yesterday, "steps": 5}]}, format="json")).status_code
+        == 200
+    )
     keep(client.post("/api/v1/steps/sync", {"days": [{"date": "nope", "steps": -1}]}, format="json"))
     keep(client.post("/api/v1/me/password", {"old_password": "wrong", "new_password": secret_password}, format="json"))
     keep(api.post("/api/v1/auth/refresh", {"refresh": refresh + "tampered"}, format="json"))

@@ -1,11 +1,23 @@
-import pytest
+from datetime import timedelta
 
-from pedometer_site import metrics
+import pytest
+from channels.db import database_sync_to_async
+from django.test import Client
+from django.utils import timezone
+
+from pedometer_site.testing import client_for, make_user, signed_in, websocket
+
+SYNCS_REST = 'pedometer_syncs_total{via="rest"}'
+SYNCS_SOCKET = 'pedometer_syncs_total{via="socket"}'
+RECORDS = "pedometer_step_records_stored_total"
 
 OUR_METRICS = [
-    "pedometer_syncs_total",
-    "pedometer_step_records_stored_total",
-    "pedometer_socket_connections",
+    SYNCS_REST,
+    SYNCS_SOCKET,
+    RECORDS,
+    'pedometer_socket_connections{kind="steps"}',
+    'pedometer_socket_connections{kind="live"}',
+    'pedometer_socket_connections{kind="rankings"}',
     "pedometer_notifications_sent_total",
     "pedometer_notifications_failed_total",
     "pedometer_ranking_fallbacks_total",
@@ -36,14 +48,54 @@ def test_metrics_are_served_in_prometheus_format_and_never_cached(client):
     assert "django_http_requests_latency_seconds_by_view_method_bucket" in text
 
 
+def scrape() -> str:
+    return Client().get("/metrics").content.decode()
+
+
 @pytest.mark.django_db
-def test_counting_shows_on_the_next_scrape(client):
-    before = sample(client.get("/metrics").content.decode(), "pedometer_syncs_total")
-    metrics.SYNCS.inc()
-    metrics.STEP_RECORDS_STORED.inc(3)
-    after = client.get("/metrics").content.decode()
-    assert sample(after, "pedometer_syncs_total") == before + 1
-    assert sample(after, "pedometer_step_records_stored_total") >= 3
+def test_a_rest_sync_is_counted_with_the_records_it_stored(client):
+    before = scrape()
+    yesterday = (timezone.now() - timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    body = {
+        "source": "phone",
+        "days": [{"date": yesterday.date().isoformat(), "steps": 900}],
+        "hours": [{"start": yesterday.isoformat(), "steps": 400}],
+    }
+    assert client_for(make_user(timezone="UTC")).post("/api/v1/steps/sync", body, format="json").status_code == 200
+    refused = client_for(make_user()).post("/api/v1/steps/sync", {"days": [{"steps": -1}]}, format="json")
+    assert refused.status_code == 400
+
+    after = scrape()
+    assert sample(after, SYNCS_REST) == sample(before, SYNCS_REST) + 1  # not the refused one
+    assert sample(after, RECORDS) == sample(before, RECORDS) + 2
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_socket_syncs_and_every_kind_of_open_socket_are_counted():
+    before = await database_sync_to_async(scrape)()
+    _, access = await signed_in()
+    steps = websocket("/ws/steps/", token=access)
+    live = websocket("/ws/live/?users=", token=access)
+    board = websocket("/ws/rankings/day/")
+    for socket in (steps, live, board):
+        assert (await socket.connect())[0]
+    await live.receive_json_from()  # subscribed
+    await board.receive_json_from()  # snapshot
+    today = timezone.now().date().isoformat()  # UTC today is a syncable day in any zone
+    await steps.send_json_to({"type": "steps", "date": today, "steps": 1200})
+    assert (await steps.receive_json_from())["type"] == "ack"
+
+    during = await database_sync_to_async(scrape)()
+    for socket in (steps, live, board):
+        await socket.disconnect()
+    after = await database_sync_to_async(scrape)()
+
+    assert sample(during, SYNCS_SOCKET) == sample(before, SYNCS_SOCKET) + 1
+    for kind in ("steps", "live", "rankings"):
+        name = f'pedometer_socket_connections{{kind="{kind}"}}'
+        assert sample(during, name) == sample(before, name) + 1, kind
+        assert sample(after, name) == sample(before, name), kind
 
 
 @pytest.mark.django_db

@@ -8,7 +8,8 @@ import time
 import pytest
 from channels.layers import get_channel_layer
 
-from rankings.board_feed import BoardFeed, board_group, note_board_changes, note_failures, rows_message
+from pedometer_site import metrics
+from rankings.board_feed import BoardFeed, board_group, note_board_changes, rows_message
 
 pytestmark = pytest.mark.asyncio
 
@@ -128,9 +129,9 @@ async def test_two_processes_send_at_most_one_message_per_250_ms_and_lose_no_cha
 async def test_noting_a_change_never_fails_when_redis_is_down(settings, caplog):
     # Nothing listens on port 1.
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    before = note_failures._value.get()
+    before = metrics.BOARD_FEED_NOTE_FAILURES._value.get()
     note_board_changes(period=PERIOD, key=KEY, users=["ann"])
-    assert note_failures._value.get() == before + 1
+    assert metrics.BOARD_FEED_NOTE_FAILURES._value.get() == before + 1
     assert "could not note" in caplog.text
 
 

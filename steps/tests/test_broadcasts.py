@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from pedometer_site import metrics
 from pedometer_site.testing import make_user
-from steps.broadcasts import broadcast_failures
 from steps.models import DayTotal
 from steps.services import DaySample, record_steps
 
@@ -23,10 +23,10 @@ def test_sync_is_stored_when_the_channel_layer_is_down_and_the_failure_is_counte
         }
     }
     user = make_user()
-    failures_before = broadcast_failures._value.get()
+    failures_before = metrics.LIVE_BROADCAST_FAILURES._value.get()
     with caplog.at_level(logging.WARNING, logger="steps.broadcasts"):
         (change,) = record_steps(user=user, days=[DaySample(date(2026, 11, 25), 5000)], now=NOW)
     assert change.new_total == 5000
     assert DayTotal.objects.get(user=user).steps == 5000
-    assert broadcast_failures._value.get() == failures_before + 1
+    assert metrics.LIVE_BROADCAST_FAILURES._value.get() == failures_before + 1
     assert "could not broadcast" in caplog.text

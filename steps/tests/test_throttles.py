@@ -1,12 +1,16 @@
 """Per-user rates on syncs and reads: beyond them a 429 with Retry-After, in
 the one error shape; each user and each kind of call counts on its own."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from pedometer_site.testing import client_for, make_user
 
 SYNC = "/api/v1/steps/sync"
-BODY = {"days": [{"date": "2026-11-25", "steps": 10}]}
+# Yesterday in UTC is a syncable day in every zone, whatever the real date.
+BODY = {"days": [{"date": (timezone.now() - timedelta(days=1)).date().isoformat(), "steps": 10}]}
 
 
 @pytest.fixture(autouse=True)
