@@ -70,7 +70,8 @@ DATABASE_UNAVAILABLE = Counter(
 )
 DATABASE_RETRIES = Counter(
     "pedometer_database_retries",
-    "Idempotent transactions run again after a lost connection or a conflict (deadlock, Galera certification).",
+    "Transactions (reason connection, conflict) and whole requests (reason request) run again after a lost "
+    "connection or a conflict (deadlock, Galera certification).",
     ["reason"],
 )
 DATABASE_BUSY = Counter(
@@ -90,3 +91,5 @@ for _via in ("rest", "socket"):
     SYNCS.labels(via=_via)
 for _kind in ("steps", "live", "rankings"):
     SOCKET_CONNECTIONS.labels(kind=_kind)
+for _reason in ("connection", "conflict", "request"):
+    DATABASE_RETRIES.labels(reason=_reason)

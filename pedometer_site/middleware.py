@@ -4,13 +4,17 @@ transaction keeps conflicting."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import random
+import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from . import metrics, replica
+from . import metrics, replica, transactions
 from .errors import error_body
 from .transactions import is_conflict, is_database_outage
 
@@ -36,12 +40,30 @@ def database_busy_response() -> HttpResponse:
     return response
 
 
+# Requests that may simply run again when the database connection died under
+# them: reads, and the sync (max-wins, so storing it twice changes nothing).
+# The same rule as the load balancer's retries (scripts/cluster.py).
+REPLAYABLE_POSTS = frozenset({"/api/v1/steps/sync"})
+# Sleeps before running such a request again (each jittered to 50-100 %): in a
+# Galera failover HAProxy cuts every session to the dead node about 1 s after
+# the kill, and a request caught mid-query then runs again on the next node.
+REPLAY_DELAYS = (0.3, 0.8)
+
+
+def _replayable(request: HttpRequest) -> bool:
+    return request.method in ("GET", "HEAD") or (request.method == "POST" and request.path in REPLAYABLE_POSTS)
+
+
 class DatabaseOutageMiddleware:
     """Turns a lost database connection in a view into a 503 in the error
-    shape with ``Retry-After``. Recovery needs nothing more: at the end of
-    the request Django closes a connection that had errors and no longer
-    answers, and kept connections are pinged before reuse
-    (``conn_health_checks``), so the next request connects afresh."""
+    shape with ``Retry-After``, after running a replayable request again a
+    couple of times (a failover cuts connections mid-request; the next
+    connection reaches the node that took over). Recovery needs nothing more:
+    at the end of the request Django closes a connection that had errors and
+    no longer answers, and kept connections are pinged before reuse
+    (``conn_health_checks``), so the next request connects afresh.
+
+    A transaction that keeps conflicting gets a 503 ``database_busy``."""
 
     sync_capable = True
     async_capable = False
@@ -50,7 +72,30 @@ class DatabaseOutageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        transactions.forget_outage()
+        if not _replayable(request):
+            return self._answer(request, self.get_response(request))
+        request.body  # noqa: B018 - read now, so that a second run can parse it again
+        for delay in REPLAY_DELAYS:
+            request.database_outage = None
+            response = self.get_response(request)
+            if request.database_outage is None or transactions.gave_up_on_outage():
+                return self._answer(request, response)
+            metrics.DATABASE_RETRIES.labels(reason="request").inc()
+            logger.info("database lost under %s %s (%s); running it again", request.method, request.path,
+                        request.database_outage)  # fmt: skip
+            with contextlib.suppress(DatabaseError):
+                connections[DEFAULT_DB_ALIAS].close()
+            time.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not secrecy
+        request.database_outage = None
+        return self._answer(request, self.get_response(request))
+
+    def _answer(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        exception = getattr(request, "database_outage", None)
+        if exception is not None:
+            logger.warning("database unreachable on %s %s: %s", request.method, request.path, exception)
+            metrics.DATABASE_UNAVAILABLE.inc()
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_conflict(exception):
@@ -60,8 +105,7 @@ class DatabaseOutageMiddleware:
             return database_busy_response()
         if not is_database_outage(exception):
             return None
-        logger.warning("database unreachable on %s %s: %s", request.method, request.path, exception)
-        metrics.DATABASE_UNAVAILABLE.inc()
+        request.database_outage = exception
         return database_unavailable_response()
 
 

@@ -24,6 +24,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections, transaction
@@ -61,6 +62,20 @@ LOCK_WAIT_TIMEOUT = 1205
 # enough to ride out a Galera node's SIGKILL (HAProxy marks it down in ~1 s,
 # the survivors evict it in ~2-3 s; README, "Chaos test").
 RETRY_DELAYS = (0.1, 0.3, 0.6, 1.0, 1.5)
+
+# Set when run_idempotent_transaction gave up on a lost database: the request
+# around it should not be run again too (pedometer_site/middleware.py), or the
+# waits would multiply while the database is really down.
+_gave_up_on_outage: ContextVar[bool] = ContextVar("pedometer_gave_up_on_outage", default=False)
+
+
+def gave_up_on_outage() -> bool:
+    return _gave_up_on_outage.get()
+
+
+def forget_outage() -> None:
+    """A new request starts with nothing given up on."""
+    _gave_up_on_outage.set(False)
 
 
 def _code(exc: BaseException) -> int | None:
@@ -103,6 +118,8 @@ def run_idempotent_transaction(
                 return work(attempt > 0)
         except DatabaseError as exc:
             if delay is None or not _retryable(exc):
+                if is_database_outage(exc):
+                    _gave_up_on_outage.set(True)
                 raise
             metrics.DATABASE_RETRIES.labels(reason="conflict" if _code(exc) == DEADLOCK else "connection").inc()
             logger.info("database: retrying a transaction after %s (attempt %d)", exc, attempt + 1)

@@ -116,3 +116,35 @@ def test_a_sync_that_keeps_conflicting_gets_503_with_retry_after(api, monkeypatc
 
 def _today(user) -> str:
     return local_today(user, timezone.now()).isoformat()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_whose_connection_dies_outside_its_transaction_runs_again(api, monkeypatch):
+    # A failover cuts every session to the dead node, mid-request: here the
+    # lookup of the signed-in user loses its connection once.
+    from django.db.backends.utils import CursorWrapper
+
+    from pedometer_site import middleware
+
+    monkeypatch.setattr(middleware, "REPLAY_DELAYS", (0, 0))
+    monkeypatch.setattr(middleware.time, "sleep", lambda seconds: None)
+    user = make_user()
+    access = tokens_for(user).access
+    real_execute = CursorWrapper.execute
+    lost = iter([LOST])
+
+    def execute(self, sql, params=None):
+        if "accounts_user" in sql:
+            for error in lost:
+                raise error
+        return real_execute(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", execute)
+    response = api.post(
+        "/api/v1/steps/sync",
+        {"days": [{"date": _today(user), "steps": 4200}]},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {access}",
+    )
+    assert response.status_code == 200, response.content
+    assert DayTotal.objects.get(user=user).steps == 4200
