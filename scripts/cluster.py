@@ -62,16 +62,20 @@ SENTINEL_MASTER = "mymaster"
 RETRY_AFTER = 5
 GALERA_PROVIDER = "/usr/lib/galera/libgalera_smm.so"
 # How fast the survivors give up on a member that stopped answering (defaults:
-# keepalive PT1S, suspect PT5S, inactive PT15S, install PT7.5S). With the
-# defaults, writes stalled ~6 s after a SIGKILL; see the README's chaos figures
-# for what these give. Set here, in the file: lowering them at runtime on a busy
+# keepalive PT1S, suspect PT5S, inactive PT15S, install PT7.5S, join
+# retransmission PT1S). With the defaults writes stalled ~6 s after a SIGKILL
+# (RECIPES); measured here, 2026-12-01, three kills each under a write loop
+# through HAProxy: suspect PT2S 3.1-3.4 s, + join_retrans PT0.3S 2.8-3.0 s,
+# suspect PT1.5S + join_retrans PT0.3S 2.2-2.3 s (these). A suspect needs three
+# missed keepalives. Set here, in the file: lowering them at runtime on a busy
 # 2-core machine split the cluster into non-Primary halves (RECIPES).
 GALERA_TIMEOUTS = (
     "evs.keepalive_period=PT0.5S",
     "evs.inactive_check_period=PT0.5S",
-    "evs.suspect_timeout=PT2S",
-    "evs.inactive_timeout=PT4S",
-    "evs.install_timeout=PT4S",
+    "evs.suspect_timeout=PT1.5S",
+    "evs.inactive_timeout=PT3S",
+    "evs.install_timeout=PT3S",
+    "evs.join_retrans_period=PT0.3S",
 )
 
 
@@ -381,8 +385,7 @@ class Cluster:
                 "gcache.size=64M",
                 # A SIGKILLed member stops answering; the others stall every
                 # commit until they agree it is gone. The default (PT5S) alone
-                # is over the 5 s budget for writes to resume; these were
-                # measured on 2 shared cores (README, "Chaos test").
+                # is over the 5 s budget for writes to resume (see GALERA_TIMEOUTS).
                 *GALERA_TIMEOUTS,
             ]
         )
@@ -798,9 +801,15 @@ listen db_read
         wait_for(lambda: port_open(self.ports.sentinels[n - 1]), 10, f"Sentinel {n}")
 
     def _start_redis_group(self) -> None:
-        if all(self._pid(f"sentinel{n}") is not None for n in self.sentinel_numbers):
+        if any(self._pid(f"sentinel{n}") is not None for n in self.sentinel_numbers):
+            # Part of a group that is running: join whatever master the Sentinels name.
             for n in self.redis_numbers:
                 self.start_redis(n)
+            master = self.redis_master_port()
+            if master is None:
+                raise ClusterError("Sentinels run but name no master: `make cluster-down`, then up")
+            for n in self.sentinel_numbers:
+                self.start_sentinel(n, master)
             return
         # A fresh group: Redis 1 is the master (nothing is persisted, so nothing is lost).
         master = self.ports.redis[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 import threading
 import time
@@ -199,7 +200,8 @@ class LiveWatchers:
 
     def __init__(self, cluster: Cluster, token: str, user_id: str) -> None:
         self.url = f"ws://127.0.0.1:{cluster.ports.lb}/ws/live/?users={user_id}&token={token}"
-        self.updates: list[float] = []
+        self.updates: list[tuple[float, int]] = []  # (received at, the count it carried)
+        self.sent_at: dict[int, float] = {}  # the live walker's counts: when its sync was sent
         self.reconnects = 0
 
     async def watch(self, stop: asyncio.Event) -> None:
@@ -211,8 +213,9 @@ class LiveWatchers:
                             message = await asyncio.wait_for(socket.recv(), timeout=0.5)
                         except TimeoutError:
                             continue
-                        if '"type": "steps"' in message or '"type":"steps"' in message:
-                            self.updates.append(time.monotonic())
+                        event = json.loads(message)
+                        if event.get("type") == "steps":
+                            self.updates.append((time.monotonic(), event["steps"]))
             except (OSError, websockets.WebSocketException, TimeoutError):
                 pass
             if not stop.is_set():
@@ -221,14 +224,17 @@ class LiveWatchers:
 
 
 async def live_walker(client: httpx.AsyncClient, phone: Phone, ledger: Ledger, stop: asyncio.Event,
-                      give_up_at: list[float]) -> None:  # fmt: skip
-    """Today's count, rising twice a second: what the live watchers see."""
+                      give_up_at: list[float], watchers: LiveWatchers) -> None:  # fmt: skip
+    """Today's count, rising twice a second: what the live watchers see. Its own
+    connection, so its syncs never queue behind the 200 phones' in their pool."""
     today = datetime.now(UTC).date()
     steps = 0
-    while not stop.is_set():
-        steps += random.randint(1, 50)
-        await sync_until_acked(client, phone, "phone", today, steps, ledger, give_up_at)
-        await asyncio.sleep(0.5)
+    async with httpx.AsyncClient(base_url=str(client.base_url), timeout=10) as own:
+        while not stop.is_set():
+            steps += random.randint(1, 50)
+            watchers.sent_at[steps] = time.monotonic()
+            await sync_until_acked(own, phone, "phone", today, steps, ledger, give_up_at)
+            await asyncio.sleep(0.5)
 
 
 async def run_load(cluster: Cluster) -> tuple[Ledger, Marks, float, list[Phone], LiveWatchers]:
@@ -244,7 +250,7 @@ async def run_load(cluster: Cluster) -> tuple[Ledger, Marks, float, list[Phone],
         give_up_at = [float("inf")]
         watchers = LiveWatchers(cluster, live_phone.token, live_phone.user_id)
         walkers = [asyncio.create_task(walk(client, phone, days, ledger, stop, give_up_at)) for phone in phones]
-        walkers.append(asyncio.create_task(live_walker(client, live_phone, ledger, stop, give_up_at)))
+        walkers.append(asyncio.create_task(live_walker(client, live_phone, ledger, stop, give_up_at, watchers)))
         sockets = [asyncio.create_task(watchers.watch(stop)) for _ in range(LIVE_WATCHERS)]
         marks = Marks()
         started = time.monotonic()
@@ -277,15 +283,15 @@ def per_fault(ledger: Ledger, faults: list[tuple[str, float]], live: LiveWatcher
     """For each fault, from its start to the next one's (by when requests were
     answered): the requests and errors clients saw, how long after the fault
     began the last error came (0 when there was none), how long until the
-    first acknowledged sync that was *sent* after it began, and until the
-    first live update a watcher received after it began."""
+    first acknowledged sync that was *sent* after it began, and until a
+    watcher received the first live update of a count sent after it began."""
     rows = []
     for (name, begun), (_, ended) in itertools.pairwise(faults):
         window = [(sent, at, outcome) for sent, at, outcome in ledger.attempts if begun <= at < ended]
         errors = [at for _, at, outcome in window if outcome != "200"]
         kinds = sorted({outcome for _, _, outcome in window if outcome != "200"})
         firsts = [at for sent, at, outcome in ledger.attempts if sent >= begun and outcome == "200"]
-        updates = [at for at in live.updates if at >= begun]
+        updates = [at for at, steps in live.updates if live.sent_at.get(steps, -1.0) >= begun]
         rows.append(
             {
                 "fault": name,
