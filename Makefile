@@ -42,7 +42,7 @@ bench: venv services  ## Every benchmark in one sitting -> bench/results/<date>.
 	@scripts/debian_tools.sh wrk
 	$(PY) bench/run_all.py
 
-cluster: venv  ## HAProxy + 3 app nodes + MariaDB primary/replica + Redis + worker, on loopback
+cluster: venv  ## HAProxy + 3 app nodes + 3-node Galera behind HAProxy + Redis with Sentinel + worker, on loopback
 	@scripts/cluster.sh up
 
 chaos: venv services  ## Just the chaos test (its own fresh cluster), printing its figures

@@ -36,6 +36,17 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def envhosts(name: str) -> list[tuple[str, int]]:
+    """``"h1:26379,h2:26379"`` -> ``[("h1", 26379), ("h2", 26379)]``."""
+    hosts = []
+    for item in envlist(name, ""):
+        host, sep, port = item.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not host:port")
+        hosts.append((host.strip("[]"), int(port)))
+    return hosts
+
+
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -161,28 +172,54 @@ if DATABASE_REPLICA_URL:
 # everything else, and every read after a write, goes to the primary.
 DATABASE_ROUTERS = ["infrastructure.db.router.PrimaryReplicaRouter"]
 
-# --- Redis: cache, channel layer, task broker ------------------------------
+# --- Redis: cache, channel layer, task broker, board index -----------------
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A Sentinel group instead of one address: every client asks the Sentinels
+# where the master is, so a failover needs no one to repoint anything.
+REDIS_SENTINELS = envhosts("REDIS_SENTINELS")
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "mymaster")
+REDIS_SENTINEL_DB = envint("REDIS_SENTINEL_DB", 0)
 REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "pedometer")
 # The leaderboard index gives up on Redis this fast and answers from SQL.
 RANKINGS_REDIS_TIMEOUT_MS = envint("RANKINGS_REDIS_TIMEOUT_MS", 250)
+_SENTINEL_TIMEOUTS = {"socket_timeout": 1, "socket_connect_timeout": 1}
 
-if REDIS_URL:
+if REDIS_URL or REDIS_SENTINELS:
+    _cache_options: dict[str, Any] = {
+        "SOCKET_CONNECT_TIMEOUT": 1,
+        "SOCKET_TIMEOUT": 1,
+        # Redis only holds what can be rebuilt: when it is down the
+        # cache misses and throttles fail open (logged), never a 500.
+        "IGNORE_EXCEPTIONS": True,
+    }
+    if REDIS_SENTINELS:
+        # LOCATION as a list of one: the master only. As a plain string
+        # django-redis also reads from replicas, which were stale for seconds
+        # after a replica restarted (RECIPES).
+        _cache_location: str | list[str] = [f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_SENTINEL_DB}"]
+        _cache_options |= {
+            "CLIENT_CLASS": "django_redis.client.SentinelClient",
+            "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+            "SENTINELS": REDIS_SENTINELS,
+            "SENTINEL_KWARGS": _SENTINEL_TIMEOUTS,
+        }
+    else:
+        _cache_location = REDIS_URL
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _cache_location,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
-            "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-                # Redis only holds what can be rebuilt: when it is down the
-                # cache misses and throttles fail open (logged), never a 500.
-                "IGNORE_EXCEPTIONS": True,
-            },
+            "OPTIONS": _cache_options,
         }
     }
+    _channel_host: dict = (
+        {"sentinels": REDIS_SENTINELS, "master_name": REDIS_SENTINEL_MASTER, "db": REDIS_SENTINEL_DB}
+        | {"sentinel_kwargs": _SENTINEL_TIMEOUTS}
+        if REDIS_SENTINELS
+        else {"address": REDIS_URL}
+    )
     # Pub/sub: a group_send is one PUBLISH, and each process fans it out to its own
     # sockets, where the list-based layer pushes and pops once per member socket
     # (bench/live.py: p99 358 -> 226 ms, server CPU -25 %, at 1,000 sockets). Delivery
@@ -194,7 +231,7 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [
                     {
-                        "address": REDIS_URL,
+                        **_channel_host,
                         # redis-py 8 gives up on any read after 5 s by default; that killed
                         # idle sockets (1011) under channels-redis's 5 s blocking reads. Explicit,
                         # and short enough to notice a dead Redis.
@@ -213,8 +250,9 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Background tasks (Celery) ---------------------------------------------
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
-CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+_SENTINEL_BROKER = ";".join(f"sentinel://{host}:{port}/{REDIS_SENTINEL_DB}" for host, port in REDIS_SENTINELS)
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", _SENTINEL_BROKER or REDIS_URL or "memory://localhost/")
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or REDIS_SENTINELS))
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -224,7 +262,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # of kombu's default of retrying for seconds inside the request that queued the
 # task; the notification sweep re-queues what could not be queued. (Workers'
 # own reconnects pass their own limits and are unaffected.)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+if CELERY_BROKER_URL.startswith("sentinel://"):
+    # kombu asks the Sentinels for this master on every (re)connect.
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {"master_name": REDIS_SENTINEL_MASTER, "sentinel_kwargs": _SENTINEL_TIMEOUTS}
 
 # --- Firebase --------------------------------------------------------------
 

@@ -46,7 +46,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from infrastructure import metrics
+from infrastructure import metrics, redis_clients
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +82,9 @@ def rows_message(event: dict) -> dict:
 
 
 class _RedisBoards:
-    def __init__(self, url: str, prefix: str) -> None:
-        self.url, self.prefix = url, prefix
-        self._sync_client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._sync_client = redis_clients.sync_client(socket_timeout=1, socket_connect_timeout=1)
         self._async_clients: dict[int, Any] = {}
 
     def _keys(self, period: str, key: str) -> list[str]:
@@ -108,9 +108,7 @@ class _RedisBoards:
         # Asyncio clients belong to the loop they were made on.
         loop = id(asyncio.get_running_loop())
         if loop not in self._async_clients:
-            self._async_clients = {
-                loop: redis.asyncio.Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1)
-            }
+            self._async_clients = {loop: redis_clients.async_client(socket_timeout=1, socket_connect_timeout=1)}
         return self._async_clients[loop]
 
 
@@ -138,11 +136,11 @@ _redis_boards: dict[tuple[str, str], _RedisBoards] = {}
 
 
 def _boards() -> _RedisBoards | _MemoryBoards:
-    if not settings.REDIS_URL:
+    if not redis_clients.redis_configured():
         return _memory_boards
-    where = (settings.REDIS_URL, settings.REDIS_KEY_PREFIX)
+    where = (redis_clients.where(), settings.REDIS_KEY_PREFIX)
     if where not in _redis_boards:
-        _redis_boards[where] = _RedisBoards(*where)
+        _redis_boards[where] = _RedisBoards(settings.REDIS_KEY_PREFIX)
     return _redis_boards[where]
 
 

@@ -16,6 +16,7 @@ from django.db.models.constants import OnConflict
 from accounts.events import AccountDeleted
 from accounts.models import User
 from infrastructure.api.errors import DomainError
+from infrastructure.db.transactions import run_idempotent_transaction
 
 from .changes import DayChange, DayChanges, DaySample, HourSample, Origin, day_changes
 from .local_days import is_local_hour_start, local_day_of, local_today
@@ -163,17 +164,27 @@ def record_steps(
 
     hour_days = {local_day_of(user, start) for start in hour_samples}
     touched = sorted(set(day_samples) | hour_days)
-    with transaction.atomic():
+
+    def store(retried: bool) -> list[DayChange]:
         totals = _lock_user_and_read_totals(user, touched)
         _write_hours(user, source, hour_samples, now)
         device_days = _write_days(user, source, touched, day_samples, hour_days, now)
         changes = _raise_totals(user, device_days, totals, now)
-        _publish(user, changes, origin, now)
-    return changes
+        # After a lost connection an earlier attempt may have committed these very
+        # changes without running its after-commit work: publish every touched day
+        # then (absolute values, so publishing one twice is harmless).
+        _publish(user, changes, origin, now, everything=retried)
+        return changes
+
+    # Max-wins makes a sync idempotent, so a failover or a conflict mid-sync
+    # is retried here instead of failing the phone's request.
+    return run_idempotent_transaction(store)
 
 
-def _publish(user: User, changes: Iterable[DayChange], origin: Origin, now: datetime) -> None:
-    changed = tuple(change for change in changes if change.changed)
+def _publish(
+    user: User, changes: Iterable[DayChange], origin: Origin, now: datetime, *, everything: bool = False
+) -> None:
+    changed = tuple(change for change in changes if change.changed or everything)
     if changed:
         day_changes.publish(DayChanges(user=user, changes=changed, origin=origin, now=now))
 

@@ -1,50 +1,35 @@
 """Request-wide database behaviour: a fresh primary pin per request, and a
-503 (never a 500 or a hang) while the database cannot be reached."""
+503 (never a 500 or a hang) while the database cannot be reached or a
+transaction keeps conflicting."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import random
+import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from infrastructure import metrics
 from infrastructure.api.errors import error_body
 
-from . import replica
+from . import replica, transactions
+from .transactions import is_conflict, is_database_outage
 
 logger = logging.getLogger(__name__)
 
-# MySQL/MariaDB client and server error codes that mean "the server is not
-# there (any more)", as opposed to a bad query or a lock timeout.
-CONNECTION_LOST_CODES = frozenset(
-    {
-        1040,  # too many connections
-        1053,  # server shutdown in progress
-        1836,  # running in read-only mode (a primary being demoted)
-        1927,  # connection was killed
-        2002,  # can't connect through socket
-        2003,  # can't connect to server
-        2005,  # unknown server host
-        2006,  # server has gone away
-        2012,  # error in server handshake
-        2013,  # lost connection during query
-        2026,  # SSL connection error
-        2055,  # lost connection at reading initial communication packet
-        4031,  # disconnected by the server for inactivity
-    }
-)
+
+# The outage a view met, kept on the request so the middleware can run it again.
+def _outage(request: HttpRequest) -> BaseException | None:
+    return getattr(request, "database_outage", None)
 
 
-def is_database_outage(exc: BaseException) -> bool:
-    if isinstance(exc, InterfaceError):  # a connection that is already closed
-        return True
-    if isinstance(exc, OperationalError):
-        code = exc.args[0] if exc.args else None
-        return code in CONNECTION_LOST_CODES
-    return False
+def _set_outage(request: HttpRequest, exception: BaseException | None) -> None:
+    setattr(request, "database_outage", exception)  # noqa: B010 - HttpRequest declares no such attribute
 
 
 def database_unavailable_response() -> HttpResponse:
@@ -59,12 +44,37 @@ def database_unavailable_response() -> HttpResponse:
     return response
 
 
+def database_busy_response() -> HttpResponse:
+    body = error_body("database_busy", "Too many changes at once. Please retry shortly.", retry_after=1)
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = "1"
+    return response
+
+
+# Requests that may simply run again when the database connection died under
+# them: reads, and the sync (max-wins, so storing it twice changes nothing).
+# The same rule as the load balancer's retries (scripts/cluster.py).
+REPLAYABLE_POSTS = frozenset({"/api/v1/steps/sync"})
+# Sleeps before running such a request again (each jittered to 50-100 %): in a
+# Galera failover HAProxy cuts every session to the dead node about 1 s after
+# the kill, and a request caught mid-query then runs again on the next node.
+REPLAY_DELAYS = (0.3, 0.8)
+
+
+def _replayable(request: HttpRequest) -> bool:
+    return request.method in ("GET", "HEAD") or (request.method == "POST" and request.path in REPLAYABLE_POSTS)
+
+
 class DatabaseOutageMiddleware:
     """Turns a lost database connection in a view into a 503 in the error
-    shape with ``Retry-After``. Recovery needs nothing more: at the end of
-    the request Django closes a connection that had errors and no longer
-    answers, and kept connections are pinged before reuse
-    (``conn_health_checks``), so the next request connects afresh."""
+    shape with ``Retry-After``, after running a replayable request again a
+    couple of times (a failover cuts connections mid-request; the next
+    connection reaches the node that took over). Recovery needs nothing more:
+    at the end of the request Django closes a connection that had errors and
+    no longer answers, and kept connections are pinged before reuse
+    (``conn_health_checks``), so the next request connects afresh.
+
+    A transaction that keeps conflicting gets a 503 ``database_busy``."""
 
     sync_capable = True
     async_capable = False
@@ -73,13 +83,40 @@ class DatabaseOutageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        transactions.forget_outage()
+        if not _replayable(request):
+            return self._answer(request, self.get_response(request))
+        request.body  # noqa: B018 - read now, so that a second run can parse it again
+        for delay in REPLAY_DELAYS:
+            _set_outage(request, None)
+            response = self.get_response(request)
+            if _outage(request) is None or transactions.gave_up_on_outage():
+                return self._answer(request, response)
+            metrics.DATABASE_RETRIES.labels(reason="request").inc()
+            logger.info("database lost under %s %s (%s); running it again", request.method, request.path,
+                        _outage(request))  # fmt: skip
+            with contextlib.suppress(DatabaseError):
+                connections[DEFAULT_DB_ALIAS].close()
+            time.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not secrecy
+        _set_outage(request, None)
+        return self._answer(request, self.get_response(request))
+
+    def _answer(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        exception = _outage(request)
+        if exception is not None:
+            logger.warning("database unreachable on %s %s: %s", request.method, request.path, exception)
+            metrics.DATABASE_UNAVAILABLE.inc()
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_conflict(exception):
+            # Still conflicting after the retries (infrastructure/db/transactions.py), or a lock wait ran out.
+            logger.warning("database conflict on %s %s: %s", request.method, request.path, exception)
+            metrics.DATABASE_BUSY.inc()
+            return database_busy_response()
         if not is_database_outage(exception):
             return None
-        logger.warning("database unreachable on %s %s: %s", request.method, request.path, exception)
-        metrics.DATABASE_UNAVAILABLE.inc()
+        _set_outage(request, exception)
         return database_unavailable_response()
 
 
