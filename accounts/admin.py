@@ -3,12 +3,11 @@ import uuid
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm
-from django.db import transaction
 
-from pedometer_site.replica import ReplicaChangelistMixin
+from infrastructure.db.replica import ReplicaChangelistMixin
 
-from . import events
 from .models import Device, User
+from .services import user_delete, user_saved_by_staff
 
 
 class DeviceInline(admin.TabularInline):
@@ -60,24 +59,21 @@ class UserAdmin(ReplicaChangelistMixin, BaseUserAdmin):
         return queryset.filter(uuid=public_id), False
 
     def save_model(self, request, obj, form, change) -> None:
-        # Staff edits tell the other apps what the profile API and deletion tell them:
-        # boards and live feeds follow a visibility change, and a deactivated account
-        # leaves them (and its own sockets close) at once.
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            if change and "visibility" in form.changed_data:
-                before = form.initial.get("visibility")
-                events.publish(events.VISIBILITY_CHANGED, user=obj, before=before, after=obj.visibility)
-            if change and "is_active" in form.changed_data and not obj.is_active:
-                events.publish(events.USER_REMOVED, user=obj)
+        super().save_model(request, obj, form, change)
+        if change:
+            # Staff edits tell the other apps what the profile API and deletion tell them:
+            # boards and live feeds follow a visibility change, and a deactivated account
+            # leaves them (and its own sockets close) at once.
+            user_saved_by_staff(
+                user=obj,
+                visibility_before=form.initial.get("visibility", obj.visibility),
+                deactivated="is_active" in form.changed_data and not obj.is_active,
+            )
 
     def delete_model(self, request, obj) -> None:
-        with transaction.atomic():
-            events.publish(events.USER_REMOVED, user=obj)
-            super().delete_model(request, obj)
+        user_delete(user=obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        with transaction.atomic():
-            for user in queryset:
-                events.publish(events.USER_REMOVED, user=user)
-            super().delete_queryset(request, queryset)
+        # One at a time through the service, so each deletion cleans up what it owns.
+        for user in queryset:
+            user_delete(user=user)

@@ -10,13 +10,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import Token as JsonWebToken
 
-from pedometer_site.schema import BodyOnDeleteSchema
-from pedometer_site.serializers import StrictSerializer, validated
-from pedometer_site.throttling import ReadThrottle
+from infrastructure.api.schema import BodyOnDeleteSchema
+from infrastructure.api.serializers import StrictSerializer, validated
+from infrastructure.api.throttling import ReadThrottle
 
 from . import services
 from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, User, Visibility, validate_timezone
+from .requests import SignedInRequest
 from .throttles import RegisterIPThrottle
 
 
@@ -170,11 +172,11 @@ class MeView(APIView):
     schema = BodyOnDeleteSchema()
 
     @extend_schema(responses={200: UserSerializer}, tags=["profile"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(request=ProfileInput, responses={200: UserSerializer}, tags=["profile"])
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: SignedInRequest) -> Response:
         user = services.user_update(user=request.user, **validated(ProfileInput, request.data))
         return Response(UserSerializer(user).data)
 
@@ -192,13 +194,15 @@ class MeView(APIView):
             "counts in the sign-in guard); an account without one needs a sign-in in the last five minutes."
         ),
     )
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: SignedInRequest) -> Response:
         data = validated(DeleteAccountInput, request.data)
         services.account_delete(
             request=request._request,
             user=request.user,
             password=data.get("password"),
-            signed_in_at=request.auth.get(services.SIGNED_IN_AT_CLAIM) if request.auth else None,
+            signed_in_at=request.auth.get(services.SIGNED_IN_AT_CLAIM)
+            if isinstance(request.auth, JsonWebToken)
+            else None,
             now=timezone.now(),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -211,7 +215,7 @@ class PasswordChangeView(APIView):
         tags=["profile"],
         description="Changes the password, signs out every other session, and returns a fresh token pair.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         tokens = services.password_change(
             request=request._request, user=request.user, **validated(PasswordChangeInput, request.data)
         )

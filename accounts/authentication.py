@@ -15,6 +15,9 @@ two runs; README, "Threat model").
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import cast
+
 from django.conf import settings
 from django.core.cache import cache
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -32,7 +35,7 @@ def _key(family: str) -> str:
 def end_session(family: str | None) -> None:
     """Refuses every access token of this session from now until they expire."""
     if family:
-        lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
+        lifetime = cast(timedelta, settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"])
         cache.set(_key(family), 1, timeout=int(lifetime.total_seconds()) + 1)
 
 

@@ -1,51 +1,64 @@
-"""What accounts tell the apps above it, without importing them.
+"""Changes of an account that other apps react to, published so that
+``accounts`` imports none of them (see ``infrastructure.fanout``).
 
-An app that reacts to a change of an account registers a handler here from
-its ``AppConfig.ready()``; accounts' services (and admin) publish. Handlers
-run in registration order, inside the caller's transaction: one that must
-wait for the commit (a broadcast, a Redis write) uses
-``transaction.on_commit`` itself, and one that needs the rows before they
-go (the user's days, before a deletion) reads them at once.
+Each app registers its handler in its ``AppConfig.ready()``::
 
-Events and their keyword arguments:
+    visibility_changed.register("rankings.reindex", on_visibility_changed, phase=Phase.AFTER_COMMIT)
 
-- ``VISIBILITY_CHANGED``: ``user``, ``before``, ``after`` (``Visibility`` values).
-- ``USER_REMOVED``: ``user`` (still in the database: deleted or deactivated
-  once the transaction commits).
-- ``FRIENDSHIP_ENDED``: ``users`` (the two people; no longer friends).
+Who may see whom follows these at once, not at the next sync: boards and live
+feeds drop someone their watchers may no longer see (``revoked``), and the
+sockets of an account that is deleted or deactivated close (4401).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
-logger = logging.getLogger(__name__)
+from infrastructure.fanout import Fanout
 
-VISIBILITY_CHANGED = "visibility_changed"
-USER_REMOVED = "user_removed"
-FRIENDSHIP_ENDED = "friendship_ended"
-EVENTS = (VISIBILITY_CHANGED, USER_REMOVED, FRIENDSHIP_ENDED)
-
-Handler = Callable[..., None]
-_handlers: dict[str, list[Handler]] = {event: [] for event in EVENTS}
+from .models import User
 
 
-def subscribe(event: str, handler: Handler) -> None:
-    """Adds ``handler`` for ``event`` (once, however often ``ready()`` runs)."""
-    if handler not in _handlers[event]:
-        _handlers[event].append(handler)
+@dataclass(frozen=True)
+class VisibilityChanged:
+    """Who may see ``user`` changed (public, friends, private); ``user.visibility``
+    is the new one."""
+
+    user: User
+    before: str
 
 
-def handlers(event: str) -> list[Handler]:
-    return list(_handlers[event])
+@dataclass(frozen=True)
+class AccountDeleted:
+    """Published inside the deleting transaction, before any row goes: an
+    in-transaction handler can still read what belonged to the account."""
+
+    user: User
+    now: datetime
+    user_pk: int = field(init=False)  # ``user.pk`` is None once the row is deleted
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "user_pk", self.user.pk)
 
 
-def publish(event: str, **payload: object) -> None:
-    """Calls every handler of ``event`` in order. A failing handler is logged and
-    skipped: the account change stands, and the others still hear of it."""
-    for handler in _handlers[event]:
-        try:
-            handler(**payload)
-        except Exception:
-            logger.exception("accounts event %s: handler %s failed", event, getattr(handler, "__qualname__", handler))
+@dataclass(frozen=True)
+class AccountDeactivated:
+    """Staff turned the account off (``is_active``): its rows stay, but it signs
+    in nowhere, leaves the boards and live feeds, and its sockets close."""
+
+    user: User
+
+
+@dataclass(frozen=True)
+class FriendshipChanged:
+    """Two people became friends (``now_friends``) or stopped being friends."""
+
+    users: tuple[User, User]
+    now_friends: bool
+
+
+visibility_changed: Fanout[VisibilityChanged] = Fanout("accounts.visibility_changed")
+account_deleted: Fanout[AccountDeleted] = Fanout("accounts.account_deleted")
+account_deactivated: Fanout[AccountDeactivated] = Fanout("accounts.account_deactivated")
+friendship_changed: Fanout[FriendshipChanged] = Fanout("accounts.friendship_changed")

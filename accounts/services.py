@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -12,16 +13,25 @@ from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone as django_timezone
 from firebase_admin import auth as firebase_auth
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, TokenError, UntypedToken
 
-from pedometer_site.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
-from pedometer_site.firebase import firebase_app
+from infrastructure.api.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
+from infrastructure.firebase import firebase_app
 
-from . import events, sign_in_guard
+from . import sign_in_guard
 from .authentication import FAMILY_CLAIM, end_session
+from .events import (
+    AccountDeactivated,
+    AccountDeleted,
+    VisibilityChanged,
+    account_deactivated,
+    account_deleted,
+    visibility_changed,
+)
 from .models import DEFAULT_DAILY_GOAL, User
 
 logger = logging.getLogger(__name__)
@@ -130,10 +140,24 @@ def user_update(*, user: User, **changes: object) -> User:
     user.full_clean(exclude=["password", "email"])
     with transaction.atomic():
         user.save(update_fields=list(changes))
-        if user.visibility != visibility_before:
-            # Boards and live feeds must stop (or start) showing them at once, not at their next sync.
-            events.publish(events.VISIBILITY_CHANGED, user=user, before=visibility_before, after=user.visibility)
+        _publish_visibility(user, visibility_before)
     return user
+
+
+def user_saved_by_staff(*, user: User, visibility_before: str, deactivated: bool = False) -> None:
+    """The admin saved ``user`` through its own form; tells whoever reacts,
+    as ``user_update`` does for the profile API (and, when staff turned the
+    account off, that it leaves boards and live feeds, its sockets closed)."""
+    with transaction.atomic():
+        _publish_visibility(user, visibility_before)
+        if deactivated:
+            account_deactivated.publish(AccountDeactivated(user=user))
+
+
+def _publish_visibility(user: User, before: str) -> None:
+    if user.visibility != before:
+        # Boards and live feeds must stop (or start) showing them at once, not at their next sync.
+        visibility_changed.publish(VisibilityChanged(user=user, before=before))
 
 
 def password_change(*, request: HttpRequest, user: User, old_password: str, new_password: str) -> TokenPair:
@@ -167,7 +191,9 @@ def refresh_rotate(*, request: HttpRequest, refresh: str) -> TokenPair:
     user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
         raise AuthenticationError("This account no longer exists.")
-    _, spent_now = token.blacklist()
+    # simplejwt hints a BlacklistedToken; it returns get_or_create's (row, created).
+    blacklisted: Any = token.blacklist()
+    _, spent_now = blacklisted
     if not spent_now:  # a concurrent refresh spent it first: used twice all the same
         _end_session(user, token.get(FAMILY_CLAIM))
         raise AuthenticationError(SPENT_REFRESH)
@@ -188,14 +214,16 @@ def refresh_revoke(*, refresh: str) -> None:
 
 def _end_session_if_reused(raw: str) -> None:
     try:
-        payload = UntypedToken(raw).payload  # signature and expiry, not the blacklist
+        # simplejwt hints Token | None; it takes the encoded token (checking signature and expiry, not the blacklist).
+        payload = UntypedToken(raw).payload  # type: ignore[arg-type]
     except TokenError:
         return  # not one of ours, or expired: nothing to end
     if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh":
         return
     if not BlacklistedToken.objects.filter(token__jti=payload.get(api_settings.JTI_CLAIM)).exists():
         return
-    user = User.objects.filter(uuid=payload.get(api_settings.USER_ID_CLAIM)).first()
+    public_id = payload.get(api_settings.USER_ID_CLAIM)
+    user = User.objects.filter(uuid=public_id).first() if public_id is not None else None
     if user is not None:
         logger.warning("auth: a spent refresh token was used again; ending its session for user %s", user.pk)
         _end_session(user, payload.get(FAMILY_CLAIM))
@@ -213,14 +241,15 @@ def _end_session(user: User, family: str | None) -> None:
 
 def _family_of(raw: str) -> str | None:
     try:
-        return UntypedToken(raw, verify=False).payload.get(FAMILY_CLAIM)
+        return UntypedToken(raw, verify=False).payload.get(FAMILY_CLAIM)  # type: ignore[arg-type]  # the encoded token, as above
     except TokenError:
         return None
 
 
 def _live_refresh_token(refresh: str) -> RefreshToken:
     try:
-        return RefreshToken(refresh)  # checks signature, expiry and the blacklist
+        # simplejwt hints Token | None; it takes the encoded token, checking signature, expiry and the blacklist.
+        return RefreshToken(refresh)  # type: ignore[arg-type]
     except TokenError as exc:
         raise AuthenticationError(SPENT_REFRESH) from exc
 
@@ -234,10 +263,11 @@ def user_delete(*, user: User) -> None:
     """Removes the account and every row that belongs to it.
 
     Most rows go by cascade; tokens are kept by simplejwt with SET_NULL, so
-    they are deleted here explicitly.
+    they are deleted here explicitly. Apps holding copies elsewhere (the board
+    index) hear of it first, while the rows can still be read.
     """
     with transaction.atomic():
-        events.publish(events.USER_REMOVED, user=user)
+        account_deleted.publish(AccountDeleted(user=user, now=django_timezone.now()))
         OutstandingToken.objects.filter(user=user).delete()
         user.delete()
 

@@ -47,7 +47,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.throttling import BaseThrottle
 
-from pedometer_site.errors import DomainError, error_body
+from infrastructure.api.errors import DomainError, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class SignInThrottledError(DomainError):
 def client_ip(request: HttpRequest) -> str:
     """The address the API's throttles use too (``NUM_PROXIES``: a forged
     ``X-Forwarded-For`` is ignored unless a proxy of ours stands in front)."""
-    return BaseThrottle().get_ident(request)
+    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]  # it reads only META, which a Django request has
 
 
 def account_of(request: HttpRequest | None, credentials: dict | None) -> str | None:
@@ -205,7 +205,7 @@ class SignInGuardHandler(AbstractAxesHandler, AxesBaseHandler):
 
 
 def _handler() -> SignInGuardHandler:
-    return AxesProxyHandler.get_implementation()  # type: ignore[return-value]
+    return AxesProxyHandler.get_implementation()
 
 
 def check(request: HttpRequest, *, username: str | None) -> None:
@@ -213,8 +213,9 @@ def check(request: HttpRequest, *, username: str | None) -> None:
     ``authenticate()``: raises ``SignInThrottledError`` if this attempt must wait."""
     credentials = {"username": username}
     if not AxesProxyHandler.is_allowed(request, credentials):
-        request.axes_locked_out = True
-        request.axes_credentials = credentials
+        # What axes' middleware reads to answer 429 (axes sets them on the request too).
+        request.axes_locked_out = True  # type: ignore[attr-defined]
+        request.axes_credentials = credentials  # type: ignore[attr-defined]
         raise SignInThrottledError(max(1, _handler().retry_after(request, credentials)))
 
 

@@ -3,7 +3,7 @@ user, in the cache (Redis in production, so every node shares the counts)."""
 
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
-from pedometer_site.throttling import RateFromSettings
+from infrastructure.api.throttling import RateFromSettings
 
 
 class _RateFromSettings(RateFromSettings, SimpleRateThrottle):

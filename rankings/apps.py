@@ -5,10 +5,22 @@ class RankingsConfig(AppConfig):
     name = "rankings"
 
     def ready(self) -> None:
-        from accounts import events
+        from accounts.events import account_deactivated, account_deleted, visibility_changed
+        from infrastructure.fanout import Phase
+        from steps.changes import day_changes
 
-        from . import services
+        from .services import (
+            forget_deactivated,
+            index_day_changes,
+            on_visibility_changed,
+            revoke_deleted_from_boards,
+            revoke_from_boards,
+        )
 
-        # Boards follow account changes at once (accounts/events.py), not at the next sync.
-        events.subscribe(events.VISIBILITY_CHANGED, services.on_visibility_changed)
-        events.subscribe(events.USER_REMOVED, services.on_user_removed)
+        day_changes.register("rankings.index", index_day_changes, phase=Phase.AFTER_COMMIT)
+        # Boards follow account changes at once, not at the next sync: the index
+        # first, then open board sockets drop who their watchers may no longer see.
+        visibility_changed.register("rankings.reindex", on_visibility_changed, phase=Phase.AFTER_COMMIT)
+        visibility_changed.register("rankings.board_revocation", revoke_from_boards, phase=Phase.AFTER_COMMIT)
+        account_deleted.register("rankings.board_revocation", revoke_deleted_from_boards, phase=Phase.AFTER_COMMIT)
+        account_deactivated.register("rankings.forget", forget_deactivated, phase=Phase.AFTER_COMMIT)

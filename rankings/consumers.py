@@ -15,6 +15,7 @@ with 4401 all the same.
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -23,15 +24,15 @@ from redis.exceptions import RedisError
 
 from accounts.models import User, Visibility
 from accounts.selectors import is_friend
-from pedometer_site.socket_consumers import (
+from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED, token_refused
+from infrastructure.sockets.consumers import (
     CLOSE_TRY_AGAIN_LATER,
     CountedSocketMixin,
     DirectDispatchMixin,
     session_group,
 )
-from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED, token_refused
 
-from . import selectors
+from . import selectors, services
 from .board_feed import BoardFeed, rows_message
 from .periods import EARLIEST_DATE, BoardKey, Period
 from .services import LIVE_PERIODS, board_group
@@ -71,7 +72,8 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
         viewer = self.scope.get("user")
-        self.viewer = viewer if viewer is not None and viewer.is_authenticated else None
+        # The auth middleware puts one of our users there (lazily) once signed in.
+        self.viewer: User | None = cast(User, viewer) if viewer is not None and viewer.is_authenticated else None
         if self.viewer is not None:
             try:  # deleting or deactivating the viewer's account closes this socket too
                 await self.channel_layer.group_add(session_group(self.viewer.uuid), self.channel_name)
@@ -110,6 +112,7 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
 
     @database_sync_to_async
     def _still_sees(self, public_id: str, visibility: str) -> bool:
+        assert self.viewer is not None  # only asked for a signed-in viewer
         if str(self.viewer.uuid) == public_id:
             return visibility != "removed"
         if visibility != Visibility.FRIENDS:
@@ -132,10 +135,11 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
     @database_sync_to_async
     def _snapshot(self) -> dict:
         user = self.scope.get("user")
-        viewer = user if user is not None and user.is_authenticated else None
+        # The auth middleware puts one of our users there (lazily) once signed in.
+        viewer = cast(User, user) if user is not None and user.is_authenticated else None
         now = timezone.now()
         key = BoardKey.of(self.period, self._requested_date() or selectors.default_date(viewer, now))
-        board = selectors.leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
+        board = services.read_leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
         rows = [
             {"rank": e.rank, "user": str(e.user_id), "display_name": e.display_name, "steps": e.steps}
             for e in board.entries

@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from datetime import date
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
 
+from accounts.events import AccountDeactivated, AccountDeleted, FriendshipChanged, VisibilityChanged
 from accounts.models import User
-from pedometer_site import metrics
-from pedometer_site.socket_consumers import SESSION_ENDED, session_group, tell_groups
+from infrastructure import metrics
+from infrastructure.sockets.consumers import SESSION_ENDED, session_group, tell_groups
 
+from .changes import DayChanges, Origin
 from .local_days import local_today
-
-if TYPE_CHECKING:
-    from .services import DayChange
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +41,20 @@ def step_event(*, user: User, day: date, steps: int) -> dict:
     return {"type": "steps", "user": str(user.uuid), "date": day.isoformat(), "steps": steps}
 
 
-def broadcast_day_totals(*, user: User, changes: Sequence[DayChange], now: datetime) -> None:
-    """Called on commit by ``record_steps`` with the days whose totals changed."""
-    today = local_today(user, now)
+# An import rewrites history (one rebuild at its end, no per-day event); a
+# deleted account has no watchers left to tell.
+SILENT_ORIGINS = frozenset({Origin.IMPORT, Origin.DELETION})
+
+
+def broadcast_day_changes(event: DayChanges) -> None:
+    """After commit (``steps.changes.day_changes``): today's changed total, to its watchers."""
+    if event.origin in SILENT_ORIGINS:
+        return
+    user = event.user
+    today = local_today(user, event.now)
     events = [
         step_event(user=user, day=change.day, steps=change.new_total)
-        for change in changes
+        for change in event.changes
         if change.changed and change.day == today
     ]
     if not events:
@@ -64,6 +68,7 @@ def broadcast_day_totals(*, user: User, changes: Sequence[DayChange], now: datet
 
 async def _send(group: str, events: list[dict]) -> None:
     layer = get_channel_layer()
+    assert layer is not None  # settings always name a layer (in memory when there is no Redis)
     async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
         for event in events:
             await layer.group_send(group, event)
@@ -80,22 +85,21 @@ def access_event(public_id: object) -> dict:
     return {"type": ACCESS_CHANGED, "user": str(public_id)}
 
 
-def on_visibility_changed(*, user: User, before: str, after: str) -> None:
-    public_id = user.uuid
-    transaction.on_commit(lambda: tell_groups([(user_group(public_id), access_event(public_id))]))
+def revoke_on_visibility_changed(event: VisibilityChanged) -> None:
+    """After commit (``accounts.events.visibility_changed``)."""
+    tell_groups([(user_group(event.user.uuid), access_event(event.user.uuid))])
 
 
-def on_friendship_ended(*, users: tuple[User, User]) -> None:
-    ids = [user.uuid for user in users]
-    transaction.on_commit(lambda: tell_groups([(user_group(public_id), access_event(public_id)) for public_id in ids]))
+def revoke_on_friendship_ended(event: FriendshipChanged) -> None:
+    """After commit (``accounts.events.friendship_changed``): each of the two
+    may no longer see what the other showed only to friends."""
+    if event.now_friends:
+        return
+    tell_groups([(user_group(user.uuid), access_event(user.uuid)) for user in event.users])
 
 
-def on_user_removed(*, user: User) -> None:
-    """The account is deleted or deactivated: its watchers lose it, and its own
-    sockets close (4401), on every node."""
-    public_id = user.uuid
-    transaction.on_commit(
-        lambda: tell_groups(
-            [(user_group(public_id), access_event(public_id)), (session_group(public_id), SESSION_ENDED)]
-        )
-    )
+def end_account_sockets(event: AccountDeleted | AccountDeactivated) -> None:
+    """After commit (``accounts.events.account_deleted`` and ``account_deactivated``):
+    its watchers lose it, and its own sockets close (4401), on every node."""
+    public_id = event.user.uuid
+    tell_groups([(user_group(public_id), access_event(public_id)), (session_group(public_id), SESSION_ENDED)])

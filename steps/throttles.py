@@ -5,8 +5,8 @@ hammering the API does, and gets 429 with Retry-After."""
 
 from rest_framework.throttling import UserRateThrottle
 
-from pedometer_site import throttling
-from pedometer_site.throttling import RateFromSettings
+from infrastructure.api import throttling
+from infrastructure.api.throttling import RateFromSettings
 
 
 class SyncThrottle(RateFromSettings, UserRateThrottle):

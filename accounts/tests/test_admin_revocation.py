@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from django.test import Client
 
 from accounts.models import User
-from pedometer_site.testing import make_user, sign_in, websocket
+from pedometer_site.tests.testing import make_user, sign_in, websocket
 
 
 def change_form(user: User, **changes) -> dict:

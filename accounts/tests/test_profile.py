@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import Device, Friendship, FriendshipStatus, User
-from pedometer_site.testing import PASSWORD, bearer_client, client_for, make_user, sign_in
+from pedometer_site.tests.testing import PASSWORD, bearer_client, client_for, make_user, sign_in
 
 ME = "/api/v1/me"
 

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from pedometer_site.testing import PASSWORD, bearer_client, make_user, sign_in
+from pedometer_site.tests.testing import PASSWORD, bearer_client, make_user, sign_in
 
 LOGIN = "/api/v1/auth/login"
 REGISTER = "/api/v1/auth/register"

@@ -4,7 +4,7 @@ import jwt
 import pytest
 import time_machine
 
-from pedometer_site.testing import bearer_client, make_user, sign_in, unverified_claims
+from pedometer_site.tests.testing import bearer_client, make_user, sign_in, unverified_claims
 
 ME = "/api/v1/me"
 REFRESH = "/api/v1/auth/refresh"
@@ -212,7 +212,7 @@ def test_a_rotated_pair_stays_in_its_session(api):
 
 @pytest.mark.django_db
 def test_a_password_change_ends_the_current_access_token_at_once():
-    from pedometer_site.testing import PASSWORD
+    from pedometer_site.tests.testing import PASSWORD
 
     user = make_user()
     tokens = sign_in(user)
@@ -230,7 +230,7 @@ def test_a_password_change_ends_the_current_access_token_at_once():
 def test_a_socket_refuses_the_access_token_of_an_ended_session(api):
     from asgiref.sync import async_to_sync
 
-    from pedometer_site.testing import websocket
+    from pedometer_site.tests.testing import websocket
 
     user = make_user()
     tokens = sign_in(user)

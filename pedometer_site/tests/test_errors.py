@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 from accounts.models import User
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 
 LOGIN = "/api/v1/auth/login"
 REGISTER = "/api/v1/auth/register"
@@ -217,7 +217,7 @@ def test_a_domain_conflict_uses_the_same_shape(api):
 def test_an_api_500_keeps_the_error_shape_in_every_mode(settings, monkeypatch, debug):
     from accounts.api import MeView
     from accounts.services import tokens_for
-    from pedometer_site.testing import bearer_client
+    from pedometer_site.tests.testing import bearer_client
 
     settings.DEBUG = debug
 

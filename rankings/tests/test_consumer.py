@@ -6,7 +6,7 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.models import Visibility
 from pedometer_site.asgi import application
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from rankings.consumers import CLOSE_BAD_PERIOD
 
 from .boards import REF, rebuilt, walk
@@ -96,7 +96,7 @@ async def test_a_refused_token_is_accepted_then_closed_4401():
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_signed_in_viewers_board_socket_closes_4401_when_their_account_is_deleted():
-    from pedometer_site.testing import PASSWORD, bearer_client, signed_in
+    from pedometer_site.tests.testing import PASSWORD, bearer_client, signed_in
 
     _, access = await signed_in()
     communicator = socket(f"/ws/rankings/day/?token={access}")

@@ -18,7 +18,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from accounts.models import Friendship, FriendshipStatus, Visibility
-from pedometer_site.testing import PASSWORD, signed_in
+from pedometer_site.tests.testing import PASSWORD, signed_in
 
 from .test_live_across_processes import nodes  # noqa: F401 - the two uvicorn processes
 

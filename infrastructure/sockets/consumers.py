@@ -21,14 +21,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from asgiref.sync import async_to_sync
+from asgiref.typing import WebSocketDisconnectEvent
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from redis.exceptions import RedisError
 
-from . import metrics
-from .websocket_auth import CLOSE_UNAUTHENTICATED
+from infrastructure import metrics
+
+from .auth import CLOSE_UNAUTHENTICATED
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ def tell_groups(messages: list[tuple[str, dict]]) -> bool:
 
     async def send() -> None:
         layer = get_channel_layer()
+        assert layer is not None  # settings always name a layer (in memory when there is no Redis)
         async with asyncio.timeout(TELL_TIMEOUT_SECONDS):
             for group, event in messages:
                 await layer.group_send(group, event)
@@ -122,7 +125,7 @@ class CountedSocketMixin:
             self._counted = True
             metrics.SOCKET_CONNECTIONS.labels(kind=self.socket_kind).inc()
 
-    async def websocket_disconnect(self, message: dict) -> None:
+    async def websocket_disconnect(self, message: WebSocketDisconnectEvent) -> None:
         if self._counted:
             self._counted = False
             metrics.SOCKET_CONNECTIONS.labels(kind=self.socket_kind).dec()
@@ -185,7 +188,7 @@ class JsonSocketConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncWebsocket
         self.session_joined = True
         return True
 
-    async def websocket_disconnect(self, message: dict) -> None:
+    async def websocket_disconnect(self, message: WebSocketDisconnectEvent) -> None:
         if getattr(self, "session_joined", False):
             try:
                 await self.channel_layer.group_discard(session_group(self.user.uuid), self.channel_name)

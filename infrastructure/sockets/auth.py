@@ -12,6 +12,8 @@ one rather than be shown less without knowing why.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
@@ -20,9 +22,9 @@ from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.settings import api_settings
+from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
-
-from accounts.authentication import SessionJWTAuthentication
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -39,9 +41,21 @@ def _token_from_scope(scope: dict) -> str | None:
     return None
 
 
+def _token_authentication() -> JWTAuthentication:
+    """The API's own Bearer authentication (the first JWT class of
+    ``REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]``: accounts'
+    ``SessionJWTAuthentication``, which also refuses tokens of ended sessions),
+    so a socket takes exactly the tokens the API takes. Named in the settings
+    rather than imported: infrastructure imports no app."""
+    for authentication_class in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
+        if isinstance(authentication_class, type) and issubclass(authentication_class, JWTAuthentication):
+            return authentication_class()
+    return JWTAuthentication()
+
+
 @database_sync_to_async
 def _user_for_token(raw: str):
-    authentication = SessionJWTAuthentication()
+    authentication = _token_authentication()
     try:
         return authentication.get_user(authentication.get_validated_token(raw.encode()))
     # AuthenticationFailed covers bad tokens (InvalidToken) and deleted or deactivated accounts.
@@ -49,7 +63,7 @@ def _user_for_token(raw: str):
         return AnonymousUser()
 
 
-def token_refused(scope: dict) -> bool:
+def token_refused(scope: Mapping[str, Any]) -> bool:
     """A token came with the socket and did not sign anyone in."""
     return scope.get("auth_via") == "token" and not scope["user"].is_authenticated
 
