@@ -26,6 +26,7 @@ class DomainError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
     code = "invalid"
+    retry_after: int | None = None  # seconds; sent as Retry-After and in the body
 
     def __init__(self, message: str, *, fields: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -111,8 +112,10 @@ def _validation_message(fields: dict[str, Any]) -> str:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
-        body = error_body(exc.code, exc.message, exc.fields)
-        return Response(body, status=exc.status_code)
+        if exc.retry_after is None:
+            return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        body = error_body(exc.code, exc.message, exc.fields, retry_after=exc.retry_after)
+        return Response(body, status=exc.status_code, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

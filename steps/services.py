@@ -5,17 +5,21 @@ all come through ``record_steps``; staff corrections through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max, Model, Sum
 from django.db.models.constants import OnConflict
 
 from accounts.models import User
 from notifications.services import queue_goal_notification
-from pedometer_site.errors import DomainError
+from pedometer_site.errors import DomainError, ServiceUnavailableError
 from rankings.services import index_day_totals
 
 from .broadcasts import broadcast_day_totals
@@ -31,6 +35,13 @@ MAX_FLOORS = 3_000
 MAX_ITEMS_PER_SYNC = 400
 API_BACKFILL_DAYS = 30
 CLOCK_SKEW_DAYS = 1
+# A write that loses a lock conflict (deadlock, lock wait timeout, a Galera
+# certification conflict) is run again from the start, this many times at most.
+WRITE_ATTEMPTS = 5
+_LOCK_CONFLICTS = {1213, 1205}  # ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,40 @@ class StepsValidationError(DomainError):
 class StaffOnlyError(DomainError):
     status_code = 403
     code = "permission_denied"
+
+
+class StepsBusyError(ServiceUnavailableError):
+    retry_after = 1
+
+
+def _is_lock_conflict(exc: OperationalError) -> bool:
+    return bool(exc.args) and exc.args[0] in _LOCK_CONFLICTS
+
+
+def run_with_lock_retries(write: Callable[[], T]) -> T:
+    """Runs ``write`` (one transaction) and runs it again when the database
+    chose it as the loser of a lock conflict. Step writes are idempotent
+    (max-wins), so a second run stores exactly what the first would have.
+
+    Concurrent upserts into the same unique indexes take next-key locks even
+    under READ COMMITTED, so two people's syncs can deadlock on neighbouring
+    keys; the database rolls one back whole. Inside a caller's transaction
+    nothing can be retried here: the rollback took the caller's work too.
+    """
+    if connection.in_atomic_block:
+        return write()
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return write()
+        except OperationalError as exc:
+            if not _is_lock_conflict(exc):
+                raise
+            if attempt == WRITE_ATTEMPTS:
+                logger.warning("steps: a write lost %d lock conflicts in a row: %s", attempt, exc)
+                raise StepsBusyError("The database is busy; send it again in a moment.") from exc
+            # Jittered, so the two losers of one deadlock do not meet again at once.
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not secrecy
+    raise AssertionError("unreachable")
 
 
 class _Errors:
@@ -195,18 +240,22 @@ def record_steps(
 
     hour_days = {local_day_of(user, start) for start in hour_samples}
     touched = sorted(set(day_samples) | hour_days)
-    with transaction.atomic():
-        totals = _lock_user_and_read_totals(user, touched)
-        _write_hours(user, source, hour_samples, now)
-        device_days = _write_days(user, source, touched, day_samples, hour_days, now)
-        changes = _raise_totals(user, device_days, totals, now)
-        _queue_goal_notifications(user, changes, now)
-        changed = [change for change in changes if change.changed]
-        if changed:
-            # Watchers first: the board index write after it costs two queries.
-            transaction.on_commit(lambda: broadcast_day_totals(user=user, changes=changed, now=now))
-            transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
-    return changes
+
+    def write() -> list[DayChange]:
+        with transaction.atomic():
+            totals = _lock_user_and_read_totals(user, touched)
+            _write_hours(user, source, hour_samples, now)
+            device_days = _write_days(user, source, touched, day_samples, hour_days, now)
+            changes = _raise_totals(user, device_days, totals, now)
+            _queue_goal_notifications(user, changes, now)
+            changed = [change for change in changes if change.changed]
+            if changed:
+                # Watchers first: the board index write after it costs two queries.
+                transaction.on_commit(lambda: broadcast_day_totals(user=user, changes=changed, now=now))
+                transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
+        return changes
+
+    return run_with_lock_retries(write)
 
 
 # The reads and upserts every sync runs are written in SQL: compiling them
