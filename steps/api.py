@@ -36,9 +36,11 @@ class OffsetDateTimeField(serializers.DateTimeField):
     default_error_messages = {"naive": "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00."}
 
     def enforce_timezone(self, value):
+        # Kept at the offset it was written with (DRF would move it to the server's zone):
+        # an hour is filed on the local day of the offset the phone was at.
         if timezone.is_naive(value):
             self.fail("naive")
-        return super().enforce_timezone(value)
+        return value
 
 
 class DayInput(StrictSerializer):
@@ -49,7 +51,10 @@ class DayInput(StrictSerializer):
 
 
 class HourInput(StrictSerializer):
-    start = OffsetDateTimeField(help_text="Start of the hour, with offset; on the hour in your time zone.")
+    start = OffsetDateTimeField(
+        help_text="Start of the hour with the UTC offset the phone was at, on the hour at that offset (e.g. "
+        "10:00+05:30 in Kolkata); filed on that offset's local day."
+    )
     steps = serializers.IntegerField(help_text="Steps in that hour on this device (0 to 15,000).")
 
 

@@ -26,11 +26,11 @@ def local_day_bounds(user: User, day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def is_local_hour_start(user: User, instant: datetime) -> bool:
-    """True when ``instant`` falls exactly on the hour on the user's wall clock
-    (zones with half-hour offsets, like Asia/Kolkata, have their own hours)."""
-    local = instant.astimezone(ZoneInfo(user.timezone))
-    return local.minute == 0 and local.second == 0 and local.microsecond == 0
+def is_hour_start(instant: datetime) -> bool:
+    """True when an aware ``instant`` falls exactly on the hour at its own UTC
+    offset: phones record the offset they were at, and half-hour and
+    45-minute zones (Asia/Kolkata, Asia/Kathmandu) have hours of their own."""
+    return instant.minute == 0 and instant.second == 0 and instant.microsecond == 0
 
 
 def week_bounds(day: date) -> tuple[date, date]:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Model, Sum
+from django.db.models import Model, Q, Sum
 from django.db.models.constants import OnConflict
 
 from accounts.models import User
@@ -23,7 +23,7 @@ from pedometer_site.errors import DomainError, ServiceUnavailableError
 from rankings.services import index_day_totals
 
 from .broadcasts import broadcast_day_totals
-from .local_days import is_local_hour_start, local_day_of, local_today
+from .local_days import is_hour_start, local_today
 from .models import DEFAULT_SOURCE, DailySteps, DayTotal, HourlySteps, StepCorrection
 
 MAX_DAILY_STEPS = 100_000
@@ -178,9 +178,9 @@ def validate_sync(
         if sample.start.tzinfo is None:
             errors.item("hours", index, "start", "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00.")
             continue
-        if not is_local_hour_start(user, sample.start):
-            errors.item("hours", index, "start", f"Must be the start of an hour in your time zone ({user.timezone}).")
-        _check_day(errors, "hours", index, "start", local_day_of(user, sample.start), today, max_age_days)
+        if not is_hour_start(sample.start):
+            errors.item("hours", index, "start", "Must be the start of an hour at its own UTC offset.")
+        _check_day(errors, "hours", index, "start", sample.start.date(), today, max_age_days)
         _check_bounds(errors, "hours", index, "steps", sample.steps, MAX_HOURLY_STEPS)
     errors.raise_if_any()
 
@@ -207,11 +207,20 @@ def _merge_days(days: Iterable[DaySample]) -> dict[date, DaySample]:
     return merged
 
 
-def _merge_hours(hours: Iterable[HourSample]) -> dict[datetime, int]:
-    merged: dict[datetime, int] = {}
+@dataclass(frozen=True)
+class _Hour:
+    steps: int
+    day: date  # the local day at the sample's own offset: where the phone was
+
+
+def _merge_hours(hours: Iterable[HourSample]) -> dict[datetime, _Hour]:
+    """Keyed by the UTC start. The same instant sent twice keeps its larger
+    count and the day it was first sent with."""
+    merged: dict[datetime, _Hour] = {}
     for sample in hours:
         start = sample.start.astimezone(UTC)
-        merged[start] = max(merged.get(start, 0), sample.steps)
+        seen = merged.get(start)
+        merged[start] = _Hour(max(sample.steps, seen.steps if seen else 0), seen.day if seen else sample.start.date())
     return merged
 
 
@@ -238,7 +247,7 @@ def record_steps(
     if not day_samples and not hour_samples:
         return []
 
-    touched = sorted(set(day_samples) | {local_day_of(user, start) for start in hour_samples})
+    touched = sorted(set(day_samples) | {hour.day for hour in hour_samples.values()})
 
     def write() -> list[DayChange]:
         with transaction.atomic():
@@ -347,25 +356,35 @@ def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], 
 
 
 def _write_hours(
-    user: User, source: str, samples: dict[datetime, int], corrected: set[date], now: datetime
+    user: User, source: str, samples: dict[datetime, _Hour], corrected: set[date], now: datetime
 ) -> dict[date, int]:
     """Raises this device's hours; returns the sum of its hours on each day they touched.
 
-    A corrected day takes no more hours (staff set its count; the hours that
-    fit it were kept). Hours that would make one day of this device hold more
-    than a day can (``MAX_DAILY_STEPS``) refuse the whole sync.
+    Each hour is filed on the local day of its own UTC offset, and keeps the
+    day it was first filed on. A corrected day takes no more hours (staff set
+    its count; the hours that fit it were kept). Hours that would make one
+    day of this device hold more than a day can (``MAX_DAILY_STEPS``) refuse
+    the whole sync.
     """
-    samples = {start: steps for start, steps in samples.items() if local_day_of(user, start) not in corrected}
+    samples = {start: hour for start, hour in samples.items() if hour.day not in corrected}
     if not samples:
         return {}
-    days = sorted({local_day_of(user, start) for start in samples})
-    stored = {row.hour_start: row.steps for row in HourlySteps.objects.filter(user=user, source=source, day__in=days)}
-    merged = {**stored, **{start: max(steps, stored.get(start, 0)) for start, steps in samples.items()}}
+    days_sent = sorted({hour.day for hour in samples.values()})
+    stored = {
+        start: _Hour(steps, day)
+        for start, steps, day in HourlySteps.objects.filter(
+            Q(day__in=days_sent) | Q(hour_start__in=list(samples)), user=user, source=source
+        ).values_list("hour_start", "steps", "day")
+    }
+    merged = dict(stored)
+    for start, hour in samples.items():
+        old = stored.get(start)
+        merged[start] = _Hour(max(hour.steps, old.steps), old.day) if old else hour
+    days = sorted({merged[start].day for start in samples})
     sums: dict[date, int] = {}
-    for start, steps in merged.items():
-        day = local_day_of(user, start)
-        sums[day] = sums.get(day, 0) + steps
-    over = sorted(day.isoformat() for day in days if sums.get(day, 0) > MAX_DAILY_STEPS)
+    for hour in merged.values():
+        sums[hour.day] = sums.get(hour.day, 0) + hour.steps
+    over = [day.isoformat() for day in days if sums[day] > MAX_DAILY_STEPS]
     if over:
         raise StepsValidationError(
             "Nothing was stored: some items are invalid.",
@@ -375,16 +394,16 @@ def _write_hours(
         HourlySteps(
             user=user,
             hour_start=start,
-            day=local_day_of(user, start),
+            day=merged[start].day,
             source=source,
-            steps=steps,
-            flagged=steps > FLAG_HOURLY_ABOVE,
+            steps=hour.steps,
+            flagged=hour.steps > FLAG_HOURLY_ABOVE,
             created_at=now,  # kept as it was when the row exists: not among the updated fields
             updated_at=now,
         )
         # In key order, as every sync writes them: concurrent upserts then meet in one order.
-        for start, steps in sorted(samples.items())
-        if steps > stored.get(start, -1)
+        for start, hour in sorted(samples.items())
+        if start not in stored or hour.steps > stored[start].steps
     ]
     if rows:
         _upsert(

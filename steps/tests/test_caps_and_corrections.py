@@ -107,3 +107,28 @@ def test_a_correction_holds_against_every_device_and_their_hours():
     other_day = (YESTERDAY - timedelta(days=1)).isoformat()
     phone.post(SYNC, {"source": "p", "days": [{"date": other_day, "steps": 20_000}]}, format="json")
     assert DayTotal.objects.get(user=user, day=other_day).steps == 20_000
+
+
+@pytest.mark.django_db
+def test_a_traveller_syncs_an_hour_recorded_in_seoul_after_moving_the_profile_to_kolkata():
+    user = make_user(timezone="Asia/Seoul")
+    phone = client_for(user)
+    assert phone.patch("/api/v1/me", {"timezone": "Asia/Kolkata"}, format="json").status_code == 200
+
+    response = phone.post(
+        SYNC,
+        {
+            "days": [{"date": "2026-11-25", "steps": 7000}],
+            "hours": [{"start": "2026-11-25T10:00:00+09:00", "steps": 900}],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200
+    hour = HourlySteps.objects.get(user=user)
+    assert (hour.hour_start, hour.day) == (datetime(2026, 11, 25, 1, tzinfo=UTC), YESTERDAY)  # the Seoul day
+    assert DayTotal.objects.get(user=user, day=YESTERDAY).steps == 7000
+    # Seoul's 00:00-01:00 on the 26th is 20:30-21:30 on the 25th in Kolkata, and still the 26th's hour.
+    late = phone.post(SYNC, {"days": [], "hours": [{"start": "2026-11-26T00:00:00+09:00", "steps": 40}]}, format="json")
+    assert late.status_code == 200
+    assert HourlySteps.objects.get(user=user, steps=40).day == date(2026, 11, 26)
