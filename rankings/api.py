@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer, validated
+from pedometer_site.serializers import StrictSerializer, SupportedDateField, validated
 
 from . import selectors
 from .periods import EARLIEST_DATE, BoardKey, Period
@@ -22,7 +22,7 @@ SOURCE_HEADER = "X-Rankings-Source"
 
 
 class BoardQuery(StrictSerializer):
-    date = serializers.DateField(
+    date = SupportedDateField(
         required=False,
         help_text="A date in the period (for rolling7, its last day). Default: your local today.",
     )
@@ -30,11 +30,16 @@ class BoardQuery(StrictSerializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=100)
     offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
 
-    def validate_date(self, value):
-        latest = timezone.now().date() + timedelta(days=1)  # the furthest-ahead zone's today
-        if not EARLIEST_DATE <= value <= latest:
-            raise serializers.ValidationError(f"Must be between {EARLIEST_DATE} and {latest}.")
-        return value
+    def validate_date(self, value: date) -> date:
+        return checked_board_date(value)
+
+
+def checked_board_date(value: date) -> date:
+    """A board's date, as REST and the board socket accept it: no board is ahead of tomorrow."""
+    latest = timezone.now().date() + timedelta(days=1)  # the furthest-ahead zone's today
+    if not EARLIEST_DATE <= value <= latest:
+        raise serializers.ValidationError(f"Must be between {EARLIEST_DATE} and {latest}.")
+    return value
 
 
 class EntrySerializer(serializers.Serializer):

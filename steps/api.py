@@ -18,7 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pedometer_site import metrics
-from pedometer_site.serializers import StrictSerializer, validated
+from pedometer_site.serializers import (
+    StrictSerializer,
+    SupportedDateField,
+    SupportedDateTimeField,
+    in_supported_range,
+    validated,
+)
 
 from . import selectors, services
 from .local_days import local_today
@@ -29,7 +35,7 @@ from .throttles import ReadThrottle, SyncThrottle
 # --- Input ------------------------------------------------------------------
 
 
-class OffsetDateTimeField(serializers.DateTimeField):
+class OffsetDateTimeField(SupportedDateTimeField):
     """An instant written with its UTC offset. A bare wall-clock time would have
     to be guessed in some zone, so it is refused rather than guessed."""
 
@@ -40,11 +46,13 @@ class OffsetDateTimeField(serializers.DateTimeField):
         # an hour is filed on the local day of the offset the phone was at.
         if timezone.is_naive(value):
             self.fail("naive")
+        if not in_supported_range(value.date()):
+            self.fail("out_of_range")
         return value
 
 
 class DayInput(StrictSerializer):
-    date = serializers.DateField(help_text="Your local calendar day, YYYY-MM-DD.")
+    date = SupportedDateField(help_text="Your local calendar day, YYYY-MM-DD.")
     steps = serializers.IntegerField(help_text="The day's total so far on this device (0 to 100,000).")
     distance_m = serializers.IntegerField(required=False, allow_null=True, help_text="Metres walked (0 to 250,000).")
     floors = serializers.IntegerField(required=False, allow_null=True, help_text="Floors climbed (0 to 3,000).")
@@ -74,13 +82,13 @@ class DaysQuery(StrictSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         # `from` is a Python keyword, so the fields are declared here rather than as attributes.
         return {
-            "from": serializers.DateField(required=False, help_text="First day (default: 29 days before `to`)."),
-            "to": serializers.DateField(required=False, help_text="Last day (default: your local today)."),
+            "from": SupportedDateField(required=False, help_text="First day (default: 29 days before `to`)."),
+            "to": SupportedDateField(required=False, help_text="Last day (default: your local today)."),
         }
 
 
 class HoursQuery(StrictSerializer):
-    date = serializers.DateField(required=False, help_text="Your local day (default: today).")
+    date = SupportedDateField(required=False, help_text="Your local day (default: today).")
 
 
 class UUIDListField(serializers.CharField):
@@ -101,7 +109,7 @@ class UUIDListField(serializers.CharField):
 
 class UsersQuery(StrictSerializer):
     ids = UUIDListField(help_text="Comma-separated user ids, at most 100.")
-    date = serializers.DateField(required=False, help_text="The day (default: your local today).")
+    date = SupportedDateField(required=False, help_text="The day (default: your local today).")
 
 
 def _item_count(value: Any) -> int:
@@ -151,7 +159,7 @@ class HourStepsSerializer(serializers.Serializer):
 
 
 class HoursResponse(serializers.Serializer):
-    date = serializers.DateField()
+    date = SupportedDateField()
     timezone = serializers.CharField()
     hours = HourStepsSerializer(many=True, help_text="Every hour of the day (23 or 25 on clock changes).")
 
@@ -204,7 +212,7 @@ class UserDayStepsSerializer(serializers.Serializer):
 
 
 class UsersResponse(serializers.Serializer):
-    date = serializers.DateField()
+    date = SupportedDateField()
     users = UserDayStepsSerializer(many=True, help_text="Those you may see, in the order asked; others are absent.")
 
 

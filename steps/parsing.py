@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pedometer_site.serializers import OUT_OF_RANGE, in_supported_range
+
 from .models import DEFAULT_SOURCE
 from .services import DaySample, HourSample, StepsValidationError
 
@@ -77,10 +79,14 @@ def _day(problems: _Problems, path: tuple[str, ...], value: Any) -> date | None:
         problems.add(path, BAD_DATE)
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         problems.add(path, BAD_DATE)
         return None
+    if not in_supported_range(day):
+        problems.add(path, OUT_OF_RANGE)
+        return None
+    return day
 
 
 def _instant(problems: _Problems, path: tuple[str, ...], value: Any) -> datetime | None:
@@ -95,6 +101,9 @@ def _instant(problems: _Problems, path: tuple[str, ...], value: Any) -> datetime
         problems.add(path, BAD_DATETIME)
     elif instant.tzinfo is None:
         problems.add(path, NEEDS_OFFSET)
+        return None
+    elif not in_supported_range(instant.date()):
+        problems.add(path, OUT_OF_RANGE)
         return None
     return instant
 
