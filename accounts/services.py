@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone as dj_timezone
 from firebase_admin import auth as firebase_auth
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -17,9 +19,10 @@ from rest_framework_simplejwt.tokens import RefreshToken, TokenError
 
 from pedometer_site.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
 from pedometer_site.firebase import firebase_app
+from pedometer_site.serializers import EARLIEST_DATE
 from rankings import services as rankings_services
 
-from .models import DEFAULT_DAILY_GOAL, User
+from .models import DEFAULT_DAILY_GOAL, DaySettings, User
 
 logger = logging.getLogger(__name__)
 
@@ -80,16 +83,34 @@ def user_login(*, email: str, password: str) -> User:
     return user
 
 
-def user_update(*, user: User, **changes: object) -> User:
+def _record_day_settings(user: User, *, before: tuple[int, str], now: datetime) -> None:
+    """A new goal or zone holds from the user's current day on; every day
+    before keeps what it had (the first change also writes down what that was)."""
+    if not user.day_settings_changed:
+        goal, zone = before
+        DaySettings.objects.create(user=user, starts_on=EARLIEST_DATE, daily_goal=goal, timezone=zone)
+        user.day_settings_changed = True
+        user.save(update_fields=["day_settings_changed"])
+    DaySettings.objects.update_or_create(
+        user=user,
+        starts_on=now.astimezone(user.zone).date(),
+        defaults={"daily_goal": user.daily_goal, "timezone": user.timezone},
+    )
+
+
+def user_update(*, user: User, now: datetime | None = None, **changes: object) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise InvalidInputError("These fields cannot be changed.", fields={name: ["Read-only."] for name in unknown})
     visibility_before = user.visibility
+    settings_before = (user.daily_goal, user.timezone)
     for name, value in changes.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password", "email"])
     with transaction.atomic():
         user.save(update_fields=list(changes))
+        if (user.daily_goal, user.timezone) != settings_before:
+            _record_day_settings(user, before=settings_before, now=now or dj_timezone.now())
         if user.visibility != visibility_before:
             # Boards must stop (or start) showing them at once, not at their next sync.
             transaction.on_commit(lambda: rankings_services.reindex_user(user=user))

@@ -132,8 +132,11 @@ class SyncResponse(serializers.Serializer):
 
 class DayStepsSerializer(serializers.Serializer):
     date = serializers.DateField(source="day")
-    steps = serializers.IntegerField()
-    goal_reached = serializers.BooleanField()
+    steps = serializers.IntegerField(
+        allow_null=True, help_text="null when nothing was synced for the day (not the same as a day synced as 0)."
+    )
+    goal = serializers.IntegerField(help_text="The goal you had on that day; a later change never rewrites it.")
+    goal_reached = serializers.BooleanField(allow_null=True, help_text="null on a day with no data.")
 
 
 class DaysResponse(serializers.Serializer):
@@ -141,8 +144,8 @@ class DaysResponse(serializers.Serializer):
         return {
             "from": serializers.DateField(source="start"),
             "to": serializers.DateField(source="end"),
-            "goal": serializers.IntegerField(help_text="Your current daily goal, which goal_reached compares with."),
-            "days": DayStepsSerializer(many=True, help_text="Every day of the range, oldest first; 0 when none."),
+            "goal": serializers.IntegerField(help_text="Your current daily goal (each day carries its own)."),
+            "days": DayStepsSerializer(many=True, help_text="Every day of the range, oldest first."),
         }
 
 
@@ -166,7 +169,7 @@ class HoursResponse(serializers.Serializer):
 
 class TodaySerializer(serializers.Serializer):
     steps = serializers.IntegerField(source="today_steps")
-    goal = serializers.IntegerField()
+    goal = serializers.IntegerField(help_text="Today's goal.")
     progress = serializers.FloatField(help_text="steps / goal; above 1 once the goal is passed.")
     goal_reached = serializers.BooleanField()
 
@@ -185,8 +188,16 @@ class BestDaySerializer(serializers.Serializer):
 
 
 class AverageSerializer(serializers.Serializer):
-    last_7_days = serializers.IntegerField(source="average_7d", help_text="Over the 7 complete days before today.")
-    last_30_days = serializers.IntegerField(source="average_30d", help_text="Over the 30 complete days before today.")
+    last_7_days = serializers.IntegerField(
+        source="average_7d", allow_null=True, help_text="Over the days with data of the 7 before today; null if none."
+    )
+    last_30_days = serializers.IntegerField(
+        source="average_30d", allow_null=True, help_text="Over the days with data of the 30 before today; null if none."
+    )
+    days_counted = serializers.SerializerMethodField(help_text="How many days with data each average is over.")
+
+    def get_days_counted(self, summary) -> dict[str, int]:
+        return {"last_7_days": summary.days_counted_7d, "last_30_days": summary.days_counted_30d}
 
 
 class TotalsSerializer(serializers.Serializer):

@@ -17,10 +17,10 @@ def local_day_of(user: User, instant: datetime) -> date:
     return instant.astimezone(ZoneInfo(user.timezone)).date()
 
 
-def local_day_bounds(user: User, day: date) -> tuple[datetime, datetime]:
+def local_day_bounds(where: User | ZoneInfo, day: date) -> tuple[datetime, datetime]:
     """The UTC instants where ``day`` starts and the next day starts on the
-    user's wall clock: 23 or 25 hours apart on daylight-saving days."""
-    zone = ZoneInfo(user.timezone)
+    wall clock of a user (or a zone): 23 or 25 hours apart on daylight-saving days."""
+    zone = where if isinstance(where, ZoneInfo) else ZoneInfo(where.timezone)
     start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     return start, end

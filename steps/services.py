@@ -18,6 +18,7 @@ from django.db.models import Model, Q, Sum
 from django.db.models.constants import OnConflict
 
 from accounts.models import User
+from accounts.selectors import DaySettingsOf, day_settings
 from notifications.services import queue_goal_notification
 from pedometer_site.errors import DomainError, ServiceUnavailableError
 from rankings.services import index_day_totals
@@ -255,7 +256,7 @@ def record_steps(
             ceilings = {day: row.ceiling for day, row in totals.items() if row.ceiling is not None}
             hour_sums = _write_hours(user, source, hour_samples, set(ceilings), now)
             device_days = _write_days(user, source, touched, day_samples, hour_sums, ceilings, now)
-            changes = _raise_totals(user, device_days, totals, now)
+            changes = _raise_totals(user, device_days, totals, day_settings(user), now)
             _queue_goal_notifications(user, changes, now)
             changed = [change for change in changes if change.changed]
             if changed:
@@ -464,7 +465,7 @@ def _write_days(
 
 
 def _raise_totals(
-    user: User, device_days: dict[date, int], stored: dict[date, DayTotal], now: datetime
+    user: User, device_days: dict[date, int], stored: dict[date, DayTotal], settings: DaySettingsOf, now: datetime
 ) -> list[DayChange]:
     """The user's totals after one device's counts went up (or stayed).
 
@@ -482,7 +483,9 @@ def _raise_totals(
             rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at, ceiling=row and row.ceiling))
         else:
             new, reached_at = old, row.reached_at
-        changes.append(DayChange(day=day, old_total=old, new_total=new, goal=user.daily_goal, reached_at=reached_at))
+        changes.append(
+            DayChange(day=day, old_total=old, new_total=new, goal=settings.goal_on(day), reached_at=reached_at)
+        )
     if rows:
         _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at"])
     return changes
@@ -497,6 +500,7 @@ def _recompute_totals(user: User, touched: list[date], now: datetime) -> list[Da
     ):
         maxima[day] = max(maxima.get(day, 0), counted_steps(steps, flagged=flagged))
     stored = {row.day: row for row in DayTotal.objects.filter(user=user, day__in=touched)}
+    settings = day_settings(user)
     changes, rows = [], []
     for day in touched:
         row = stored.get(day)
@@ -508,7 +512,9 @@ def _recompute_totals(user: User, touched: list[date], now: datetime) -> list[Da
             rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at, ceiling=ceiling))
         else:
             reached_at = row.reached_at
-        changes.append(DayChange(day=day, old_total=old, new_total=new, goal=user.daily_goal, reached_at=reached_at))
+        changes.append(
+            DayChange(day=day, old_total=old, new_total=new, goal=settings.goal_on(day), reached_at=reached_at)
+        )
     if rows:
         _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at", "ceiling"])
     return changes
