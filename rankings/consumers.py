@@ -15,6 +15,7 @@ with 4401 all the same.
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -23,11 +24,12 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 from rest_framework import serializers
 
-from pedometer_site.serializers import SupportedDateField
-from pedometer_site.socket_consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
-from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED, token_refused
+from accounts.models import User
+from infrastructure.api.serializers import SupportedDateField
+from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED, token_refused
+from infrastructure.sockets.consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
 
-from . import selectors
+from . import selectors, services
 from .api import checked_board_date
 from .board_feed import BoardFeed, rows_message
 from .periods import BoardKey, Period
@@ -99,10 +101,11 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
     @database_sync_to_async
     def _snapshot(self) -> dict:
         user = self.scope.get("user")
-        viewer = user if user is not None and user.is_authenticated else None
+        # The auth middleware puts one of our users there (lazily) once signed in.
+        viewer = cast(User, user) if user is not None and user.is_authenticated else None
         now = timezone.now()
         key = BoardKey.of(self.period, self._requested_date() or selectors.default_date(viewer, now))
-        board = selectors.leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
+        board = services.read_leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
         rows = [
             {"rank": e.rank, "user": str(e.user_id), "display_name": e.display_name, "steps": e.steps}
             for e in board.entries

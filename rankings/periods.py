@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from pedometer_site.serializers import EARLIEST_DATE as SUPPORTED_EARLIEST
+from infrastructure.api.serializers import EARLIEST_DATE as SUPPORTED_EARLIEST
 from steps.local_days import month_bounds, rolling7_bounds, week_bounds
 
 

@@ -5,25 +5,22 @@ all come through ``record_steps``; staff corrections through
 
 from __future__ import annotations
 
-import logging
-import random
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import cast
 
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Model, Q, Sum
 from django.db.models.constants import OnConflict
 
+from accounts.events import AccountDeleted
 from accounts.models import User
 from accounts.selectors import DaySettingsOf, day_settings
-from notifications.services import queue_goal_notification
-from pedometer_site.errors import DomainError, ServiceUnavailableError
-from rankings.services import index_day_totals
+from infrastructure.api.errors import DomainError
+from infrastructure.db.transactions import run_idempotent_transaction
 
-from .broadcasts import broadcast_day_totals
+from .changes import DayChange, DayChanges, DaySample, HourSample, Origin, day_changes
 from .local_days import is_hour_start, local_today
 from .models import DEFAULT_SOURCE, DailySteps, DayTotal, HourlySteps, StepCorrection
 
@@ -36,46 +33,6 @@ MAX_FLOORS = 3_000
 MAX_ITEMS_PER_SYNC = 400
 API_BACKFILL_DAYS = 30
 CLOCK_SKEW_DAYS = 1
-# A write that loses a lock conflict (deadlock, lock wait timeout, a Galera
-# certification conflict) is run again from the start, this many times at most.
-WRITE_ATTEMPTS = 5
-_LOCK_CONFLICTS = {1213, 1205}  # ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
-
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class DaySample:
-    day: date
-    steps: int
-    distance_m: int | None = None
-    floors: int | None = None
-
-
-@dataclass(frozen=True)
-class HourSample:
-    start: datetime  # aware
-    steps: int
-
-
-@dataclass(frozen=True)
-class DayChange:
-    """One day a sync touched: the user's total before and after it."""
-
-    day: date
-    old_total: int
-    new_total: int
-    goal: int
-    reached_at: datetime
-
-    @property
-    def changed(self) -> bool:
-        return self.new_total != self.old_total
-
-    @property
-    def goal_reached(self) -> bool:
-        return self.new_total >= self.goal
 
 
 class StepsValidationError(DomainError):
@@ -85,40 +42,6 @@ class StepsValidationError(DomainError):
 class StaffOnlyError(DomainError):
     status_code = 403
     code = "permission_denied"
-
-
-class StepsBusyError(ServiceUnavailableError):
-    retry_after = 1
-
-
-def _is_lock_conflict(exc: OperationalError) -> bool:
-    return bool(exc.args) and exc.args[0] in _LOCK_CONFLICTS
-
-
-def run_with_lock_retries(write: Callable[[], T]) -> T:
-    """Runs ``write`` (one transaction) and runs it again when the database
-    chose it as the loser of a lock conflict. Step writes are idempotent
-    (max-wins), so a second run stores exactly what the first would have.
-
-    Concurrent upserts into the same unique indexes take next-key locks even
-    under READ COMMITTED, so two people's syncs can deadlock on neighbouring
-    keys; the database rolls one back whole. Inside a caller's transaction
-    nothing can be retried here: the rollback took the caller's work too.
-    """
-    if connection.in_atomic_block:
-        return write()
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            return write()
-        except OperationalError as exc:
-            if not _is_lock_conflict(exc):
-                raise
-            if attempt == WRITE_ATTEMPTS:
-                logger.warning("steps: a write lost %d lock conflicts in a row: %s", attempt, exc)
-                raise StepsBusyError("The database is busy; send it again in a moment.") from exc
-            # Jittered, so the two losers of one deadlock do not meet again at once.
-            time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not secrecy
-    raise AssertionError("unreachable")
 
 
 class _Errors:
@@ -175,14 +98,14 @@ def validate_sync(
         _check_bounds(errors, "days", index, "steps", sample.steps, MAX_DAILY_STEPS)
         _check_bounds(errors, "days", index, "distance_m", sample.distance_m, MAX_DISTANCE_M)
         _check_bounds(errors, "days", index, "floors", sample.floors, MAX_FLOORS)
-    for index, sample in enumerate(hours):
-        if sample.start.tzinfo is None:
+    for index, hour in enumerate(hours):
+        if hour.start.tzinfo is None:
             errors.item("hours", index, "start", "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00.")
             continue
-        if not is_hour_start(sample.start):
+        if not is_hour_start(hour.start):
             errors.item("hours", index, "start", "Must be the start of an hour at its own UTC offset.")
-        _check_day(errors, "hours", index, "start", sample.start.date(), today, max_age_days)
-        _check_bounds(errors, "hours", index, "steps", sample.steps, MAX_HOURLY_STEPS)
+        _check_day(errors, "hours", index, "start", hour.start.date(), today, max_age_days)
+        _check_bounds(errors, "hours", index, "steps", hour.steps, MAX_HOURLY_STEPS)
     errors.raise_if_any()
 
 
@@ -233,13 +156,15 @@ def record_steps(
     source: str = DEFAULT_SOURCE,
     now: datetime,
     max_age_days: int | None = API_BACKFILL_DAYS,
+    origin: Origin = Origin.SYNC,
 ) -> list[DayChange]:
     """Stores a sync, max-wins per key, in one transaction; returns every day it
     touched with the user's total before and after.
 
     A value lower than the stored one changes nothing, so retried, duplicated,
     reordered and late syncs can never double-count or go backwards. The whole
-    sync is validated first: it is stored entirely or not at all.
+    sync is validated first: it is stored entirely or not at all. The days
+    whose totals changed are published on ``day_changes`` with ``origin``.
     """
     days, hours = list(days), list(hours)
     validate_sync(user=user, days=days, hours=hours, source=source, now=now, max_age_days=max_age_days)
@@ -250,22 +175,30 @@ def record_steps(
 
     touched = sorted(set(day_samples) | {hour.day for hour in hour_samples.values()})
 
-    def write() -> list[DayChange]:
-        with transaction.atomic():
-            totals = _lock_user_and_read_totals(user, touched)
-            ceilings = {day: row.ceiling for day, row in totals.items() if row.ceiling is not None}
-            hour_sums = _write_hours(user, source, hour_samples, set(ceilings), now)
-            device_days = _write_days(user, source, touched, day_samples, hour_sums, ceilings, now)
-            changes = _raise_totals(user, device_days, totals, day_settings(user), now)
-            _queue_goal_notifications(user, changes, now)
-            changed = [change for change in changes if change.changed]
-            if changed:
-                # Watchers first: the board index write after it costs two queries.
-                transaction.on_commit(lambda: broadcast_day_totals(user=user, changes=changed, now=now))
-                transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
+    def store(retried: bool) -> list[DayChange]:
+        totals = _lock_user_and_read_totals(user, touched)
+        ceilings = {day: row.ceiling for day, row in totals.items() if row.ceiling is not None}
+        hour_sums = _write_hours(user, source, hour_samples, set(ceilings), now)
+        device_days = _write_days(user, source, touched, day_samples, hour_sums, ceilings, now)
+        changes = _raise_totals(user, device_days, totals, day_settings(user), now)
+        # After a lost connection an earlier attempt may have committed these very
+        # changes without running its after-commit work: publish every touched day
+        # then (absolute values, so publishing one twice is harmless).
+        _publish(user, changes, origin, now, everything=retried)
         return changes
 
-    return run_with_lock_retries(write)
+    # Max-wins makes a sync idempotent, so a failover or a lock conflict mid-sync
+    # (deadlocks on neighbouring keys happen between different people's upserts
+    # even under READ COMMITTED) is retried here instead of failing the phone.
+    return run_idempotent_transaction(store)
+
+
+def _publish(
+    user: User, changes: Iterable[DayChange], origin: Origin, now: datetime, *, everything: bool = False
+) -> None:
+    changed = tuple(change for change in changes if change.changed or everything)
+    if changed:
+        day_changes.publish(DayChanges(user=user, changes=changed, origin=origin, now=now))
 
 
 # The reads and upserts every sync runs are written in SQL: compiling them
@@ -274,7 +207,7 @@ def record_steps(
 # Plain SQL that MySQL, MariaDB and SQLite read alike; values are parameters.
 
 
-def _in_list(days: list[date]) -> tuple[str, list[str]]:
+def _in_list(days: list[date]) -> tuple[str, list[str | None]]:
     return ", ".join(["%s"] * len(days)), [connection.ops.adapt_datefield_value(day) for day in days]
 
 
@@ -332,19 +265,22 @@ def counted_steps(steps: int, *, flagged: bool) -> int:
     return min(steps, FLAG_DAILY_ABOVE) if flagged else steps
 
 
-def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
+def _upsert(model: type[Model], rows: Sequence[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
     """One INSERT ... ON DUPLICATE KEY UPDATE (ON CONFLICT on SQLite) for many rows:
     the statement ``bulk_create(update_conflicts=True)`` writes, with Django's
     own clause for each database, without its per-call work."""
     meta, ops = model._meta, connection.ops
     fields = [field for field in meta.concrete_fields if not field.primary_key]
+    column = {field.name: cast(str, field.column) for field in fields}  # a concrete field always has one
     conflict = ops.on_conflict_suffix_sql(
         fields,
         OnConflict.UPDATE,
-        [meta.get_field(name).column for name in update_fields],
-        [meta.get_field(name).column for name in unique_fields],
+        [column[name] for name in update_fields],
+        [column[name] for name in unique_fields],
     )
-    insert = f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(ops.quote_name(f.column) for f in fields)})"
+    insert = (
+        f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(ops.quote_name(column[f.name]) for f in fields)})"
+    )
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = max(ops.bulk_batch_size(fields, rows), 1)  # SQLite caps the parameters of one statement
     with connection.cursor() as cursor:
@@ -480,7 +416,9 @@ def _raise_totals(
         old = row.steps if row else 0
         if row is None or device_steps > old:
             new, reached_at = max(old, device_steps), now
-            rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at, ceiling=row and row.ceiling))
+            rows.append(
+                DayTotal(user=user, day=day, steps=new, reached_at=reached_at, ceiling=row.ceiling if row else None)
+            )
         else:
             new, reached_at = old, row.reached_at
         changes.append(
@@ -518,15 +456,6 @@ def _recompute_totals(user: User, touched: list[date], now: datetime) -> list[Da
     if rows:
         _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at", "ceiling"])
     return changes
-
-
-def _queue_goal_notifications(user: User, changes: list[DayChange], now: datetime) -> None:
-    """Goal pushes for today and yesterday only: a backfilled week-old day is news to nobody."""
-    today = local_today(user, now)
-    for change in changes:
-        crossed_now = change.new_total > change.old_total and change.goal_reached
-        if crossed_now and today - timedelta(days=1) <= change.day <= today:
-            queue_goal_notification(user=user, day=change.day, steps=change.new_total, now=now)
 
 
 def correct_daily_steps(
@@ -568,8 +497,7 @@ def correct_daily_steps(
             user=user, day=day, defaults={"ceiling": steps}, create_defaults={"ceiling": steps, "reached_at": now}
         )
         (change,) = _recompute_totals(user, [day], now)
-        if change.changed:
-            transaction.on_commit(lambda: index_day_totals(user=user, changes=[change]))
+        _publish(user, [change], Origin.CORRECTION, now)
     return change
 
 
@@ -587,7 +515,19 @@ def review_flagged_days(*, staff: User, ids: Iterable[int], now: datetime) -> in
         for row in rows:
             days_by_user.setdefault(row.user_id, set()).add(row.day)
         for user in User.objects.filter(pk__in=days_by_user).order_by("pk"):
-            changed = [c for c in _recompute_totals(user, sorted(days_by_user[user.pk]), now) if c.changed]
-            if changed:
-                transaction.on_commit(lambda user=user, changed=changed: index_day_totals(user=user, changes=changed))
+            _publish(user, _recompute_totals(user, sorted(days_by_user[user.pk]), now), Origin.CORRECTION, now)
     return len(rows)
+
+
+def publish_deleted_days(event: AccountDeleted) -> None:
+    """In the transaction that deletes an account (``accounts.events.account_deleted``),
+    before its rows go: every day it had steps on now totals 0, for whoever
+    holds a copy of those totals (the board index)."""
+    user = event.user
+    changes = [
+        DayChange(day=day, old_total=steps, new_total=0, goal=user.daily_goal, reached_at=reached_at)
+        for day, steps, reached_at in DayTotal.objects.filter(user=user, steps__gt=0)
+        .order_by("day")
+        .values_list("day", "steps", "reached_at")
+    ]
+    _publish(user, changes, Origin.DELETION, event.now)

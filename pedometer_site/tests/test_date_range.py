@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pedometer_site.testing import client_for, make_user, signed_in, websocket
+from pedometer_site.tests.testing import client_for, make_user, signed_in, websocket
 
 OUT_OF_RANGE = "Must be between 2000-01-01 and 2099-12-31."
 
