@@ -22,7 +22,6 @@ from infrastructure import metrics
 from infrastructure.api.serializers import StrictSerializer, SupportedDateField, validated
 
 from . import selectors, services
-from .local_days import local_today
 from .sync_input import SyncInput, parse_sync
 from .throttles import ReadThrottle, SyncThrottle
 
@@ -165,12 +164,13 @@ class SummaryResponse(serializers.Serializer):
 class UserDayStepsSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="user.uuid")
     display_name = serializers.CharField(source="user.display_name")
+    date = serializers.DateField(source="day", help_text="The day asked for, or this user's own local today.")
     steps = serializers.IntegerField()
     goal_reached = serializers.BooleanField()
 
 
 class UsersResponse(serializers.Serializer):
-    date = SupportedDateField()
+    date = serializers.DateField(allow_null=True, help_text="The day asked for; null: each user's own today.")
     users = UserDayStepsSerializer(many=True, help_text="Those you may see, in the order asked; others are absent.")
 
 
@@ -259,6 +259,6 @@ class UsersView(APIView):
     )
     def get(self, request: SignedInRequest) -> Response:
         query = validated(UsersQuery, request.query_params)
-        day = query.get("date") or local_today(request.user, timezone.now())
-        entries = selectors.steps_of_users(viewer=request.user, ids=query["ids"], day=day)
+        day = query.get("date")
+        entries = selectors.steps_of_users(viewer=request.user, ids=query["ids"], day=day, now=timezone.now())
         return Response(UsersResponse({"date": day, "users": entries}).data)

@@ -78,6 +78,7 @@ class StepSummary:
 @dataclass(frozen=True)
 class UserDaySteps:
     user: User
+    day: date
     steps: int
     goal_reached: bool
 
@@ -196,24 +197,30 @@ def step_summary(*, user: User, now: datetime) -> StepSummary:
     )
 
 
-def steps_of_users(*, viewer: User, ids: Sequence[UUID], day: date) -> list[UserDaySteps]:
-    """Steps on ``day`` (each user's own local day) for those of ``ids`` the
-    viewer may see, in the order asked; the others are simply absent."""
+def steps_of_users(*, viewer: User, ids: Sequence[UUID], day: date | None, now: datetime) -> list[UserDaySteps]:
+    """Steps on ``day`` for those of ``ids`` the viewer may see, in the order
+    asked; the others are simply absent. Without a day, each user's own local
+    today, as ``/ws/live`` shows it (``today_totals``)."""
     if len(ids) > MAX_USERS_PER_LOOKUP:
         raise StepsValidationError("Too many ids.", fields={"ids": [f"At most {MAX_USERS_PER_LOOKUP} ids at a time."]})
     visible = {user.uuid: user for user in users_visible_to(viewer=viewer, public_ids=ids)[0]}
-    totals = dict(
-        DayTotal.objects.filter(user__in=[user.pk for user in visible.values()], day=day).values_list("user", "steps")
-    )
+    days = {user.pk: day or local_today(user, now) for user in visible.values()}
+    totals = {
+        (user_id, stored_day): steps
+        for user_id, stored_day, steps in DayTotal.objects.filter(
+            user__in=list(days), day__in=set(days.values())
+        ).values_list("user", "day", "steps")
+    }
     result, seen = [], set()
     for uuid in ids:
         user = visible.get(uuid)
         if user is None or uuid in seen:
             continue
         seen.add(uuid)
-        steps = totals.get(user.pk, 0)
-        goal = day_settings(user).goal_on(day)
-        result.append(UserDaySteps(user=user, steps=steps, goal_reached=steps >= goal))
+        users_day = days[user.pk]
+        steps = totals.get((user.pk, users_day), 0)
+        goal = day_settings(user).goal_on(users_day)
+        result.append(UserDaySteps(user=user, day=users_day, steps=steps, goal_reached=steps >= goal))
     return result
 
 
