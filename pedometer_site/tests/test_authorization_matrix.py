@@ -406,7 +406,8 @@ async def live_after_going_private(token: str, owner: User) -> str:
 
             user_update(user=User.objects.get(pk=owner.pk), visibility=Visibility.PRIVATE)
             day = local_today(owner, timezone.now())
-            record_steps(user=owner, days=[DaySample(day, 99_999)], now=timezone.now())
+            # Under the 50,000 review threshold: a flagged day would count at 50,000.
+            record_steps(user=owner, days=[DaySample(day, 44_444)], now=timezone.now())
 
         await database_sync_to_async(go_private_then_walk)()
         message = await socket.receive_json_from(timeout=3)
@@ -414,7 +415,7 @@ async def live_after_going_private(token: str, owner: User) -> str:
             assert message["user"] == str(owner.uuid)
             assert await socket.receive_nothing(timeout=0.5)  # and no counts after it
             return "revoked"
-        assert message == {"type": "steps", "user": str(owner.uuid), "date": message["date"], "steps": 99_999}
+        assert message == {"type": "steps", "user": str(owner.uuid), "date": message["date"], "steps": 44_444}
         return "kept"
     finally:
         await socket.disconnect()
