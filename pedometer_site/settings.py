@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "steps",
     "rankings",
     "notifications",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,8 @@ REST_FRAMEWORK = {
         "sync_user": os.environ.get("THROTTLE_SYNC_USER", "120/min"),
         "read_user": os.environ.get("THROTTLE_READ_USER", "600/min"),
         "friend_request_user": os.environ.get("THROTTLE_FRIEND_REQUEST_USER", "30/hour"),
+        "import_user": os.environ.get("THROTTLE_IMPORT_USER", "20/hour"),
+        "export_user": os.environ.get("THROTTLE_EXPORT_USER", "3/day"),
     },
     # How many proxies stand in front (for the client IP that throttles key on).
     # 0, not None: with None DRF trusts any X-Forwarded-For a client sends, so
@@ -309,6 +312,18 @@ SPECTACULAR_SETTINGS = {
         "pedometer_site.schema.add_error_responses",
     ],
 }
+
+# --- Imports (imports/) -----------------------------------------------------
+
+# Where uploads wait for a worker: one folder per job, deleted when it ends.
+# With app nodes and workers on separate machines this must be storage they share.
+IMPORT_DIR = os.environ.get("IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
+IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_BYTES", 1 << 30)  # 1 GiB, one upload
+IMPORT_MAX_BYTES_PER_DAY = envint("IMPORT_MAX_BYTES_PER_DAY", 2 << 30)  # 2 GiB per user in 24 hours
+# Zip-bomb limits: all members together, and how much one member may inflate
+# (Apple's export.xml deflates about 15 to 25 times; a bomb, a thousand).
+IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_BYTES", 8 << 30)
+IMPORT_MAX_RATIO = envint("IMPORT_MAX_RATIO", 200)
 
 # --- Benchmarks -------------------------------------------------------------
 

@@ -5,7 +5,7 @@ all come through ``record_steps``; staff corrections through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -290,7 +290,11 @@ def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], 
             cursor.execute(f"{insert} VALUES {', '.join([row_sql] * len(chunk))} {conflict}", params)
 
 
-def _write_hours(user: User, source: str, samples: dict[datetime, int], now: datetime) -> None:
+def _write_hours(
+    user: User, source: str, samples: dict[datetime, int], now: datetime, days: dict[datetime, date] | None = None
+) -> None:
+    """``days``: the local day each hour is filed on, where it is not the
+    user's zone's (an import files a sample by its own offset)."""
     if not samples:
         return
     stored = {
@@ -306,7 +310,7 @@ def _write_hours(user: User, source: str, samples: dict[datetime, int], now: dat
             HourlySteps(
                 user=user,
                 hour_start=start,
-                day=local_day_of(user, start),
+                day=days[start] if days is not None else local_day_of(user, start),
                 source=source,
                 steps=steps,
                 flagged=steps > FLAG_HOURLY_ABOVE,
@@ -478,3 +482,109 @@ def review_flagged_days(*, staff: User, ids: Iterable[int], now: datetime) -> in
     return DailySteps.objects.filter(pk__in=list(ids), flagged=True).update(
         flagged=False, reviewed_at=now, reviewed_by=staff, updated_at=now
     )
+
+
+# --- Imports: history brought from another app ---------------------------------
+
+MAX_IMPORT_AGE_DAYS = 3653  # ten years
+
+
+@dataclass(frozen=True)
+class ImportedDay:
+    """One source's counts for one local day, from an import: its hours
+    (aware UTC starts) filed on ``day`` whatever the user's zone is now (the
+    day is where the source was), and the day's total."""
+
+    day: date
+    source: str
+    hours: dict[datetime, int]
+    steps: int
+    distance_m: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportedBatch:
+    changes: list[DayChange]  # every day stored, with the user's total before and after
+    stored: int  # source-days stored
+    refused: int  # source-days left out: too old, in the future, or over a cap
+
+
+def _import_refusal(item: ImportedDay, today: date) -> bool:
+    if not today - timedelta(days=MAX_IMPORT_AGE_DAYS) <= item.day <= today + timedelta(days=CLOCK_SKEW_DAYS):
+        return True
+    if not 1 <= len(item.source) <= 64 or not 0 <= item.steps <= MAX_DAILY_STEPS:
+        return True
+    if item.distance_m is not None and not 0 <= item.distance_m <= MAX_DISTANCE_M:
+        return True
+    return any(not 0 <= steps <= MAX_HOURLY_STEPS for steps in item.hours.values())
+
+
+def record_imported_steps(*, user: User, days: Iterable[ImportedDay], now: datetime) -> ImportedBatch:
+    """Stores a batch of imported days, in one transaction, by the same rules
+    as ``record_steps``: max-wins per (day|hour, source), a day never below
+    its hours, staff ceilings kept, unusual counts flagged, the user's total
+    the maximum over sources. Differences, because history is not a sync:
+    up to ten years back are accepted; a source-day over a cap is left out
+    (counted in ``refused``) instead of failing the whole file; and nothing
+    is told to anyone: no goal push for an imported day, no live broadcast,
+    no index write. The caller calls ``publish_imported_changes`` once, when
+    the whole import is stored.
+    """
+    today = local_today(user, now)
+    accepted: list[ImportedDay] = []
+    refused = 0
+    for item in days:
+        if _import_refusal(item, today):
+            refused += 1
+        else:
+            accepted.append(item)
+    if not accepted:
+        return ImportedBatch(changes=[], stored=0, refused=refused)
+    by_source: dict[str, list[ImportedDay]] = {}
+    for item in accepted:
+        by_source.setdefault(item.source, []).append(item)
+    touched = sorted({item.day for item in accepted})
+    first_seen: dict[date, DayChange] = {}
+    last_seen: dict[date, DayChange] = {}
+    with transaction.atomic():
+        totals = _lock_user_and_read_totals(user, touched)
+        for source, items in sorted(by_source.items()):
+            hours = {start.astimezone(UTC): steps for item in items for start, steps in item.hours.items()}
+            hour_days = {start.astimezone(UTC): item.day for item in items for start in item.hours}
+            _write_hours(user, source, hours, now, days=hour_days)
+            samples = {item.day: DaySample(item.day, item.steps, item.distance_m) for item in items}
+            source_days = sorted(samples)
+            device_days = _write_days(user, source, source_days, samples, set(hour_days.values()), now)
+            for change in _raise_totals(user, device_days, totals, now):
+                first_seen.setdefault(change.day, change)
+                last_seen[change.day] = change
+                totals[change.day] = DayTotal(
+                    user=user, day=change.day, steps=change.new_total, reached_at=change.reached_at
+                )
+    changes = [
+        DayChange(
+            day=day,
+            old_total=first_seen[day].old_total,
+            new_total=last.new_total,
+            goal=last.goal,
+            reached_at=last.reached_at,
+        )
+        for day, last in sorted(last_seen.items())
+    ]
+    return ImportedBatch(changes=changes, stored=len(accepted), refused=refused)
+
+
+def publish_imported_changes(*, user: User, changes: Sequence[DayChange], now: datetime) -> None:
+    """Once per import, after its last batch committed: the boards catch up
+    in one index write for all its days, and watchers hear at most of today.
+    Imported days never queue a goal push.
+
+    The seam for the fan-out (issue 13): this becomes one publish of the
+    changed days with ``origin="import"``, whose handlers (board index, live
+    broadcast, goal outbox) choose by origin.
+    """
+    changed = [change for change in changes if change.changed]
+    if not changed:
+        return
+    broadcast_day_totals(user=user, changes=changed, now=now)
+    index_day_totals(user=user, changes=changed)
