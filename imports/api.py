@@ -28,6 +28,8 @@ from . import selectors, services
 from .export import export_zip
 from .models import ImportJob
 
+MULTIPART_OVERHEAD = 64 << 10
+
 
 class ImportThrottle(RateFromSettings, UserRateThrottle):
     scope = "import_user"
@@ -116,8 +118,11 @@ class ImportListView(APIView):
     )
     def post(self, request: Request) -> Response:
         now = timezone.now()
-        size = int(request.META.get("CONTENT_LENGTH") or 0)
-        services.check_quota(user=request.user, size=size, now=now)  # before a byte is stored, when the size is told
+        # Before a byte is stored, when the client tells the size (less what multipart wraps around the file);
+        # the file's own size is checked again as it arrives and once it is whole.
+        told = str(request.META.get("CONTENT_LENGTH") or "0")
+        size = max(0, int(told) - MULTIPART_OVERHEAD) if told.isdigit() else 0
+        services.check_quota(user=request.user, size=size, now=now)
         request._request.upload_handlers = [_LimitedTemporaryUpload(request._request)]
         files, fields = request.FILES, request.POST
         unknown = sorted((set(files) | set(fields)) - {"file"})

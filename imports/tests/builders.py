@@ -132,7 +132,9 @@ GOOGLE_DAY_HEADER = (
 
 def google_day(rows: Iterable[tuple[str, str, int | str]]) -> bytes:
     """Daily activity metrics/2024-03-14.csv: (start, end, steps) like ("10:00:00.000+01:00", ...)."""
-    lines = [GOOGLE_DAY_HEADER] + [f"{start},{end},1,20.1,100,,,1.0,1.2,0.8,{steps},60000" for start, end, steps in rows]
+    lines = [GOOGLE_DAY_HEADER] + [
+        f"{start},{end},1,20.1,100,,,1.0,1.2,0.8,{steps},60000" for start, end, steps in rows
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -184,10 +186,12 @@ def zip_of(files: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) 
 def zip_bomb(size: int = 64 << 20) -> bytes:
     """One member of zeros that deflates about a thousand times."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("apple_health_export/export.xml", "w") as member:
-            member.write(apple_xml([]).replace(b"</HealthData>\n", b""))
-            chunk = b" " * (1 << 20)
-            for _ in range(size >> 20):
-                member.write(chunk)
+    with (
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("apple_health_export/export.xml", "w") as member,
+    ):
+        member.write(apple_xml([]).replace(b"</HealthData>\n", b""))
+        chunk = b" " * (1 << 20)
+        for _ in range(size >> 20):
+            member.write(chunk)
     return buffer.getvalue()

@@ -20,6 +20,7 @@ from . import builders
 LIMITS = Limits(uncompressed_bytes=1 << 30, ratio=200)
 BERLIN = ZoneInfo("Europe/Berlin")
 PLUS3 = timezone(timedelta(hours=3))
+HEART_RATE = b'{"Data Source": "derived:com.google.heart_rate.bpm", "Data Points": []}'
 
 
 def read(tmp_path: Path, data: bytes, name: str = "upload", zone: ZoneInfo = BERLIN, limits: Limits = LIMITS):
@@ -106,7 +107,10 @@ def test_apple_export_with_its_dtd_is_read_per_source_in_each_samples_own_offset
 def test_a_sample_across_midnight_is_filed_on_both_local_days(tmp_path):
     data = builders.apple_xml([("Apple Watch", at(2024, 3, 14, 23, 30), at(2024, 3, 15, 0, 30), 1000)])
     _, buckets = read(tmp_path, data, "export.xml")
-    assert days(buckets) == {(date(2024, 3, 14), "apple:Apple Watch"): 500, (date(2024, 3, 15), "apple:Apple Watch"): 500}
+    assert days(buckets) == {
+        (date(2024, 3, 14), "apple:Apple Watch"): 500,
+        (date(2024, 3, 15), "apple:Apple Watch"): 500,
+    }
 
 
 def test_a_day_is_the_local_day_where_the_sample_was_not_where_the_user_is_now(tmp_path):
@@ -188,7 +192,7 @@ def test_a_zip_whose_paths_would_leave_the_job_folder_is_refused(tmp_path, name)
 
 
 def test_a_file_we_cannot_read_says_so(tmp_path):
-    with pytest.raises(ReaderError, match="notes.txt: not an export we can read"):
+    with pytest.raises(ReaderError, match=r"notes\.txt: not an export we can read"):
         read(tmp_path, b"hello\n", "notes.txt")
     with pytest.raises(ReaderError, match="no export we can read in this zip"):
         read(tmp_path, builders.zip_of({"notes.txt": b"hello"}), "notes.zip")
@@ -215,7 +219,7 @@ def test_google_takeout_reads_the_daily_csvs_and_the_data_points_per_origin(tmp_
             "Takeout/Fit/All data/derived_com.google.step_count.delta_merged.json": builders.google_points(
                 [(pixel, at(2024, 3, 14, 10, 50, tz=utc1), at(2024, 3, 14, 11, 10, tz=utc1), 400)]
             ),
-            "Takeout/Fit/All data/derived_com.google.heart_rate.bpm.json": b'{"Data Source": "derived:com.google.heart_rate.bpm", "Data Points": []}',
+            "Takeout/Fit/All data/derived_com.google.heart_rate.bpm.json": HEART_RATE,
         }
     )
     fmt, buckets = read(tmp_path, takeout, "takeout.zip")

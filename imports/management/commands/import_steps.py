@@ -39,7 +39,9 @@ class Command(BaseCommand):
         with tempfile.NamedTemporaryFile(delete=False, suffix=".upload") as copy:
             shutil.copyfileobj(source.open("rb"), copy)
         try:
-            job = services.create_import(user=account, upload=Path(copy.name), file_name=source.name, now=timezone.now())
+            job = services.create_import(
+                user=account, upload=Path(copy.name), file_name=source.name, now=timezone.now()
+            )
         except services.DomainError as refused:
             raise CommandError(refused.message) from None
         self.stdout.write(f"{job.format}: {source.name}, {job.bytes_total:,} bytes")
