@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .readers.samples import EPOCH_ORDINAL, DayCount, HourCount, Sample
+from .readers.samples import DayCount, HourCount, Sample
 
 HOUR = 3600
 DAY = 86400
@@ -74,7 +74,7 @@ class Buckets:
             self._add_sample(item)
         elif isinstance(item, HourCount):
             hours = self.hours.setdefault(item.source, {})
-            key = hour_key(item.start, item.day - EPOCH_ORDINAL)
+            key = hour_key(item.start, item.day)
             hours[key] = max(hours.get(key, 0), item.steps)  # replayed buckets: each is already whole
         else:
             days = self.days.setdefault(item.source, {})

@@ -33,7 +33,7 @@ class HourCount(NamedTuple):
     (our own export: replayed as it was stored)."""
 
     start: int  # UTC epoch seconds of the hour's start
-    day: int  # date ordinal
+    day: int  # days since 1970-01-01
     steps: int
     source: str
 
@@ -42,7 +42,7 @@ class DayCount(NamedTuple):
     """A source's total for a local day, where the file has no finer grain
     (Google Fit's daily summary, our own export's days)."""
 
-    day: int  # date ordinal
+    day: int  # days since 1970-01-01
     steps: int
     source: str
     distance_m: int | None = None

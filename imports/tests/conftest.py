@@ -1,4 +1,11 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+URL = "/api/v1/imports"
+
+
+def upload(client, data: bytes, name: str = "export.zip"):
+    return client.post(URL, {"file": SimpleUploadedFile(name, data)}, format="multipart")
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +28,19 @@ def _static_files_without_collectstatic(settings):
 @pytest.fixture(autouse=True)
 def _job_folders_in_tmp(settings, tmp_path):
     settings.IMPORT_DIR = str(tmp_path / "imports")
+
+
+@pytest.fixture
+def run_now(inline_tasks, django_capture_on_commit_callbacks):
+    """Uploads and runs the job inline (as the embedded default does); returns the job as GET shows it."""
+
+    def run(client, data: bytes, name: str = "export.zip"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload(client, data, name)
+        assert response.status_code == 202, response.json()
+        assert response.json()["status"] == "queued"
+        shown = client.get(f"{URL}/{response.json()['id']}")
+        assert shown.status_code == 200
+        return shown.json()
+
+    return run

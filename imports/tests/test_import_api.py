@@ -49,24 +49,7 @@ def walk_records(day, steps_watch=6000, steps_phone=5000):
     ]
 
 
-def upload(client, data: bytes, name: str = "export.zip"):
-    return client.post(URL, {"file": SimpleUploadedFile(name, data)}, format="multipart")
-
-
-@pytest.fixture
-def run_now(inline_tasks, django_capture_on_commit_callbacks):
-    """Uploads and runs the job inline (as the embedded default does); returns the job as GET shows it."""
-
-    def run(client, data: bytes, name: str = "export.zip"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = upload(client, data, name)
-        assert response.status_code == 202, response.json()
-        assert response.json()["status"] == "queued"
-        shown = client.get(f"{URL}/{response.json()['id']}")
-        assert shown.status_code == 200
-        return shown.json()
-
-    return run
+from .conftest import upload  # noqa: E402
 
 
 def total(user, day) -> int:
