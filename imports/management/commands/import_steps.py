@@ -36,8 +36,8 @@ class Command(BaseCommand):
         if not source.is_file():
             raise CommandError(f"No file at {file}.")
         # The job takes ownership of its upload (and deletes it): give it a copy.
-        with tempfile.NamedTemporaryFile(delete=False, suffix=".upload") as copy:
-            shutil.copyfileobj(source.open("rb"), copy)
+        with source.open("rb") as original, tempfile.NamedTemporaryFile(delete=False, suffix=".upload") as copy:
+            shutil.copyfileobj(original, copy)
         try:
             job = services.create_import(
                 user=account, upload=Path(copy.name), file_name=source.name, now=timezone.now()
