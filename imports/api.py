@@ -7,10 +7,13 @@ per-upload limit, before the rest is read.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -107,6 +110,7 @@ class ImportListView(APIView):
         return [ImportThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(
+        operation_id="imports_create",
         request={"multipart/form-data": UploadInput},
         responses={202: ImportJobSerializer, 400: OpenApiResponse(description="Not an export we can read.")},
         tags=["imports"],
@@ -138,18 +142,19 @@ class ImportListView(APIView):
             upload.close()
         return Response(_render(job), status=202)
 
-    @extend_schema(responses={200: ImportListResponse}, tags=["imports"])
+    @extend_schema(operation_id="imports_list", responses={200: ImportListResponse}, tags=["imports"])
     def get(self, request: Request) -> Response:
         jobs = selectors.imports_of(user=request.user)[:100]
         return Response({"imports": [_render(job) for job in jobs]})
 
 
 class ImportDetailView(APIView):
-    @extend_schema(responses={200: ImportJobSerializer}, tags=["imports"])
+    @extend_schema(operation_id="imports_retrieve", responses={200: ImportJobSerializer}, tags=["imports"])
     def get(self, request: Request, job_id) -> Response:
         return Response(_render(selectors.import_of(user=request.user, job_id=job_id)))
 
     @extend_schema(
+        operation_id="imports_cancel",
         responses={200: ImportJobSerializer, 409: OpenApiResponse(description="It has already finished.")},
         tags=["imports"],
         description="Cancels a queued or running import: a running one stops at its next batch of days.",
@@ -157,6 +162,14 @@ class ImportDetailView(APIView):
     def delete(self, request: Request, job_id) -> Response:
         job = services.cancel_import(user=request.user, job_id=job_id, now=timezone.now())
         return Response(_render(job))
+
+
+async def _one_at_a_time(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """The export's chunks for an ASGI server, each read in the sync thread
+    (where its database connection lives) as the client takes the last one."""
+    take = sync_to_async(lambda: next(chunks, None), thread_sensitive=True)
+    while (chunk := await take()) is not None:
+        yield chunk
 
 
 class ExportThrottle(RateFromSettings, UserRateThrottle):
@@ -167,6 +180,7 @@ class ExportView(APIView):
     throttle_classes = [ExportThrottle]
 
     @extend_schema(
+        operation_id="me_export",
         responses={(200, "application/zip"): OpenApiResponse(description="A zip: see its README.txt.")},
         tags=["imports"],
         description=(
@@ -178,7 +192,11 @@ class ExportView(APIView):
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         now = timezone.now()
-        response = StreamingHttpResponse(export_zip(user=request.user, now=now), content_type="application/zip")
+        chunks = export_zip(user=request.user, now=now)
+        if isinstance(request._request, ASGIRequest):
+            # Under ASGI Django would read a plain iterator whole before sending a byte.
+            chunks = _one_at_a_time(chunks)
+        response = StreamingHttpResponse(chunks, content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="pedometer-export-{now:%Y-%m-%d}.zip"'
         response["Cache-Control"] = "no-store"
         return response

@@ -36,6 +36,9 @@ class ImportJob(models.Model):
     cancel_requested = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=now)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last progress saved by the worker running it (a stale one is taken over)."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

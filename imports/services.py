@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -46,6 +46,9 @@ BATCH_DAYS = 31
 # this, so memory stays bounded by it, not by the upload).
 FLUSH_BUCKETS = 200_000
 PROGRESS_SECONDS = 1.0
+# A running job whose worker saved no progress this long is taken over by the
+# next delivery of its task (the slowest step between saves is one batch).
+STALE_AFTER = timedelta(minutes=10)
 
 
 class UnreadableUploadError(DomainError):
@@ -168,8 +171,9 @@ class _Run:
         job.sources = sorted(self.sources)
         job.first_day = min(self.days, default=None)
         job.last_day = max(self.days, default=None)
-        fields = ["bytes_read", "records_read", "records_skipped", "days_imported", "days_changed", "sources"]
-        job.save(update_fields=[*fields, "first_day", "last_day"])
+        job.heartbeat_at = self.clock()
+        counts = ["bytes_read", "records_read", "records_skipped", "days_imported", "days_changed"]
+        job.save(update_fields=[*counts, "sources", "first_day", "last_day", "heartbeat_at"])
         if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
             raise _CancelledError
 
@@ -215,7 +219,14 @@ def run_import(*, job_id: int, clock: Callable[[], datetime] = timezone.now) -> 
     """Runs a queued job to its end. Returns None when another worker has it
     (or it was cancelled before it started)."""
     now = clock()
-    if not ImportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(status=Status.RUNNING, started_at=now):
+    # Queued, or running on a worker that stopped beating (killed mid-job: the
+    # broker delivers its task again). Running it again is safe: max-wins.
+    claimable = Q(status=Status.QUEUED) | Q(
+        status=Status.RUNNING, cancel_requested=False, heartbeat_at__lt=now - STALE_AFTER
+    )
+    if not ImportJob.objects.filter(claimable, pk=job_id).update(
+        status=Status.RUNNING, started_at=now, heartbeat_at=now
+    ):
         return None
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     run = _Run(job=job, user=job.user, clock=clock)

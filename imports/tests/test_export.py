@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import AsyncClient
 from django.utils import timezone
 
 from accounts.models import Device, Friendship, FriendshipStatus
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.testing import client_for, make_user, signed_in
 from steps.models import DailySteps, DayTotal
 from steps.services import DaySample, HourSample, record_steps
 
@@ -135,3 +136,15 @@ def test_the_export_is_throttled_to_three_a_day():
 @pytest.mark.django_db
 def test_signed_out_callers_get_no_export(api):
     assert api.get(URL).status_code == 401
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_the_export_is_sent_a_piece_at_a_time():
+    _, token = await signed_in()
+    response = await AsyncClient().get(URL, headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.json()
+    assert response.is_async  # not read whole by Django before the first byte
+    chunks = [chunk async for chunk in response.streaming_content]
+    assert len(chunks) > 3
+    assert "days.csv" in zipfile.ZipFile(io.BytesIO(b"".join(chunks))).namelist()

@@ -350,3 +350,19 @@ def test_a_running_import_stops_at_its_next_batch_when_cancelled(monkeypatch):
 def test_signed_out_callers_cannot_import(api):
     assert api.post(URL, {}, format="multipart").status_code == 401
     assert api.get(URL).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_is_taken_over_by_the_next_delivery_and_a_live_one_is_not():
+    from imports import services
+
+    user = make_user(timezone="Europe/Berlin")
+    body = upload(client_for(user), apple_zip(walk_records(YESTERDAY))).json()
+    job = ImportJob.objects.get(uuid=body["id"])
+    now = dj_timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=now, heartbeat_at=now)
+    assert services.run_import(job_id=job.pk) is None  # its worker is alive: a second delivery leaves it alone
+    stale = now - services.STALE_AFTER - timedelta(seconds=1)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=stale)
+    assert services.run_import(job_id=job.pk).status == "done"
+    assert total(user, YESTERDAY) == 6000
