@@ -1,6 +1,7 @@
 import functools
 import uuid
 import zoneinfo
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -31,10 +32,10 @@ class Visibility(models.TextChoices):
     PRIVATE = "private", "Only me"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str | None, password: str | None = None, **fields):
+    def create_user(self, email: str | None, password: str | None = None, **fields: Any) -> "User":
         user = self.model(email=self.normalize_email(email) if email else None, **fields)
         user.set_password(password)  # None makes an unusable password (Firebase-only users)
         user.full_clean(exclude=["password"])

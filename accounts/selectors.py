@@ -121,7 +121,7 @@ def users_visible_to(*, viewer: User, public_ids: Iterable[str | uuid.UUID]) -> 
             or user.visibility == Visibility.PUBLIC
             or (user.visibility == Visibility.FRIENDS and user.pk in friends)
         )
-        if not allowed:
+        if not allowed or user is None:
             refused.append(raw)
         elif user not in visible:  # the same id spelt twice (case)
             visible.append(user)

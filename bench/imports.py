@@ -179,8 +179,8 @@ def measure(args: argparse.Namespace, label: str, path: Path, records: int) -> d
     from accounts.models import User
     from imports.models import ImportJob
     from rankings.periods import BoardKey
+    from rankings.rebuild import rebuild_board
     from rankings.selectors import leaderboard
-    from rankings.services import rebuild_board
 
     email = f"bench-{label}-{int(time.time())}@example.com"
     user = User.objects.create_user(email, "bench-password-1234", display_name=f"Bench {label}", timezone=str(ZONE))

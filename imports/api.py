@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -19,13 +20,13 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from pedometer_site.errors import InvalidInputError
-from pedometer_site.throttling import RateFromSettings
+from accounts.requests import SignedInRequest
+from infrastructure.api.errors import InvalidInputError
+from infrastructure.api.throttling import RateFromSettings
 
 from . import selectors, services
 from .export import export_zip
@@ -120,7 +121,7 @@ class ImportListView(APIView):
             "changes nothing. Limits: IMPORT_MAX_UPLOAD_BYTES per upload (413), IMPORT_MAX_BYTES_PER_DAY a day (429)."
         ),
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         now = timezone.now()
         # Before a byte is stored, when the client tells the size (less what multipart wraps around the file);
         # the file's own size is checked again as it arrives and once it is whole.
@@ -143,14 +144,14 @@ class ImportListView(APIView):
         return Response(_render(job), status=202)
 
     @extend_schema(operation_id="imports_list", responses={200: ImportListResponse}, tags=["imports"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         jobs = selectors.imports_of(user=request.user)[:100]
         return Response({"imports": [_render(job) for job in jobs]})
 
 
 class ImportDetailView(APIView):
     @extend_schema(operation_id="imports_retrieve", responses={200: ImportJobSerializer}, tags=["imports"])
-    def get(self, request: Request, job_id) -> Response:
+    def get(self, request: SignedInRequest, job_id: UUID) -> Response:
         return Response(_render(selectors.import_of(user=request.user, job_id=job_id)))
 
     @extend_schema(
@@ -159,7 +160,7 @@ class ImportDetailView(APIView):
         tags=["imports"],
         description="Cancels a queued or running import: a running one stops at its next batch of days.",
     )
-    def delete(self, request: Request, job_id) -> Response:
+    def delete(self, request: SignedInRequest, job_id: UUID) -> Response:
         job = services.cancel_import(user=request.user, job_id=job_id, now=timezone.now())
         return Response(_render(job))
 
@@ -190,13 +191,12 @@ class ExportView(APIView):
             "POST it to imports to move your history to another account. At most THROTTLE_EXPORT_USER (3 a day)."
         ),
     )
-    def get(self, request: Request) -> StreamingHttpResponse:
+    def get(self, request: SignedInRequest) -> StreamingHttpResponse:
         now = timezone.now()
         chunks = export_zip(user=request.user, now=now)
-        if isinstance(request._request, ASGIRequest):
-            # Under ASGI Django would read a plain iterator whole before sending a byte.
-            chunks = _one_at_a_time(chunks)
-        response = StreamingHttpResponse(chunks, content_type="application/zip")
+        # Under ASGI Django would read a plain iterator whole before sending a byte.
+        streamed = _one_at_a_time(chunks) if isinstance(request._request, ASGIRequest) else chunks
+        response = StreamingHttpResponse(streamed, content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="pedometer-export-{now:%Y-%m-%d}.zip"'
         response["Cache-Control"] = "no-store"
         return response

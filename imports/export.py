@@ -61,7 +61,7 @@ class _Sink(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # type: ignore[override]
+    def write(self, data) -> int:
         self.parts.append(bytes(data))
         self.offset += len(data)
         return len(data)
@@ -162,11 +162,12 @@ def _devices(user: User) -> list[dict]:
 
 
 def _notifications(user: User) -> list[dict]:
-    return list(
-        Notification.objects.filter(user=user)
+    return [
+        dict(row)
+        for row in Notification.objects.filter(user=user)
         .order_by("created_at")
         .values("day", "kind", "status", "steps", "goal", "created_at", "sent_at")
-    )
+    ]
 
 
 def export_zip(*, user: User, now: datetime) -> Iterator[bytes]:

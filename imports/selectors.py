@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from accounts.models import User
-from pedometer_site.errors import NotFoundError
+from infrastructure.api.errors import NotFoundError
 
 from .models import ImportJob
 
@@ -14,7 +16,7 @@ def imports_of(*, user: User) -> QuerySet[ImportJob]:
     return ImportJob.objects.filter(user=user)
 
 
-def import_of(*, user: User, job_id: object) -> ImportJob:
+def import_of(*, user: User, job_id: UUID) -> ImportJob:
     job = ImportJob.objects.filter(user=user, uuid=job_id).first()
     if job is None:
         raise NotFoundError("No such import.")

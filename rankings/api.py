@@ -8,13 +8,13 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer, validated
+from accounts.requests import SignedInRequest
+from infrastructure.api.serializers import StrictSerializer, validated
 
-from . import selectors
+from . import selectors, services
 from .periods import EARLIEST_DATE, BoardKey, Period
 from .selectors import MAX_LIMIT, MAX_OFFSET, Scope
 
@@ -91,13 +91,13 @@ class LeaderboardView(APIView):
         tags=["rankings"],
         summary="A leaderboard page and your place on it",
     )
-    def get(self, request: Request, period: str) -> Response:
+    def get(self, request: SignedInRequest, period: str) -> Response:
         if period not in {p.value for p in Period}:
             raise serializers.ValidationError({"period": [f"Must be one of: {', '.join(p.value for p in Period)}."]})
         params = validated(BoardQuery, request.query_params)
         now = timezone.now()
         day = params.get("date") or selectors.default_date(request.user, now)
-        board = selectors.leaderboard(
+        board = services.read_leaderboard(
             viewer=request.user,
             key=BoardKey.of(period, day),
             scope=Scope(params["scope"]),

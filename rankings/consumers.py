@@ -15,16 +15,18 @@ with 4401 all the same.
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from pedometer_site.socket_consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
-from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED, token_refused
+from accounts.models import User
+from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED, token_refused
+from infrastructure.sockets.consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
 
-from . import selectors
+from . import selectors, services
 from .board_feed import BoardFeed, rows_message
 from .periods import EARLIEST_DATE, BoardKey, Period
 from .services import LIVE_PERIODS, board_group
@@ -90,10 +92,11 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
     @database_sync_to_async
     def _snapshot(self) -> dict:
         user = self.scope.get("user")
-        viewer = user if user is not None and user.is_authenticated else None
+        # The auth middleware puts one of our users there (lazily) once signed in.
+        viewer = cast(User, user) if user is not None and user.is_authenticated else None
         now = timezone.now()
         key = BoardKey.of(self.period, self._requested_date() or selectors.default_date(viewer, now))
-        board = selectors.leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
+        board = services.read_leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
         rows = [
             {"rank": e.rank, "user": str(e.user_id), "display_name": e.display_name, "steps": e.steps}
             for e in board.entries

@@ -18,7 +18,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from pedometer_site.errors import DomainError
+from accounts.models import User
+from infrastructure.api.errors import DomainError
 
 from .activity_chart import activity_chart
 from .models import DEFAULT_SOURCE, DailySteps, StepCorrection
@@ -31,6 +32,12 @@ CSV_COLUMNS = [
     "user_id", "email", "display_name", "day", "source", "steps", "distance_m", "floors",
     "flagged", "reviewed_at", "ceiling", "updated_at",
 ]  # fmt: skip
+
+
+def _staff(request: HttpRequest) -> User:
+    """The admin serves signed-in staff only: ``request.user`` is one of ours."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 class SourceFilter(admin.SimpleListFilter):
@@ -124,10 +131,12 @@ class DailyStepsAdmin(ViewOnlyAdmin):
 
     @admin.action(description="Mark selected flagged days as reviewed", permissions=["correct"])
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[DailySteps]) -> None:
-        count = review_flagged_days(staff=request.user, ids=queryset.values_list("pk", flat=True), now=timezone.now())
+        count = review_flagged_days(
+            staff=_staff(request), ids=queryset.values_list("pk", flat=True), now=timezone.now()
+        )
         self.message_user(request, f"{count} flagged day record(s) marked as reviewed.", messages.SUCCESS)
 
-    def export_csv(self, request: HttpRequest) -> HttpResponse:
+    def export_csv(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         """The rows the changelist shows under its current filters, search and
         ordering, every page of them."""
         if not self.has_view_permission(request):
@@ -166,7 +175,7 @@ class DailyStepsAdmin(ViewOnlyAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 change = correct_daily_steps(
-                    staff=request.user,
+                    staff=_staff(request),
                     user=record.user,
                     day=record.day,
                     source=record.source,

@@ -1,6 +1,7 @@
-"""The one write path for steps. REST, WebSocket, import, demo data and admin
-all come through ``record_steps``; staff corrections through
-``correct_daily_steps``. Nothing else writes step rows.
+"""The one write path for steps. REST, WebSocket, demo data and admin all
+come through ``record_steps``; imports through ``record_imported_steps`` (the
+same writes, by batches); staff corrections through ``correct_daily_steps``.
+Nothing else writes step rows.
 """
 
 from __future__ import annotations
@@ -8,17 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import Max, Model, Sum
 from django.db.models.constants import OnConflict
 
+from accounts.events import AccountDeleted
 from accounts.models import User
-from notifications.services import queue_goal_notification
-from pedometer_site.errors import DomainError
-from rankings.services import index_day_totals
+from infrastructure.api.errors import DomainError
+from infrastructure.db.transactions import run_idempotent_transaction
 
-from .broadcasts import broadcast_day_totals
+from .changes import DayChange, DayChanges, DaySample, HourSample, Origin, day_changes
 from .local_days import is_local_hour_start, local_day_of, local_today
 from .models import DEFAULT_SOURCE, DailySteps, DayTotal, HourlySteps, StepCorrection
 
@@ -31,39 +33,6 @@ MAX_FLOORS = 3_000
 MAX_ITEMS_PER_SYNC = 400
 API_BACKFILL_DAYS = 30
 CLOCK_SKEW_DAYS = 1
-
-
-@dataclass(frozen=True)
-class DaySample:
-    day: date
-    steps: int
-    distance_m: int | None = None
-    floors: int | None = None
-
-
-@dataclass(frozen=True)
-class HourSample:
-    start: datetime  # aware
-    steps: int
-
-
-@dataclass(frozen=True)
-class DayChange:
-    """One day a sync touched: the user's total before and after it."""
-
-    day: date
-    old_total: int
-    new_total: int
-    goal: int
-    reached_at: datetime
-
-    @property
-    def changed(self) -> bool:
-        return self.new_total != self.old_total
-
-    @property
-    def goal_reached(self) -> bool:
-        return self.new_total >= self.goal
 
 
 class StepsValidationError(DomainError):
@@ -129,14 +98,14 @@ def validate_sync(
         _check_bounds(errors, "days", index, "steps", sample.steps, MAX_DAILY_STEPS)
         _check_bounds(errors, "days", index, "distance_m", sample.distance_m, MAX_DISTANCE_M)
         _check_bounds(errors, "days", index, "floors", sample.floors, MAX_FLOORS)
-    for index, sample in enumerate(hours):
-        if sample.start.tzinfo is None:
+    for index, hour in enumerate(hours):
+        if hour.start.tzinfo is None:
             errors.item("hours", index, "start", "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00.")
             continue
-        if not is_local_hour_start(user, sample.start):
+        if not is_local_hour_start(user, hour.start):
             errors.item("hours", index, "start", f"Must be the start of an hour in your time zone ({user.timezone}).")
-        _check_day(errors, "hours", index, "start", local_day_of(user, sample.start), today, max_age_days)
-        _check_bounds(errors, "hours", index, "steps", sample.steps, MAX_HOURLY_STEPS)
+        _check_day(errors, "hours", index, "start", local_day_of(user, hour.start), today, max_age_days)
+        _check_bounds(errors, "hours", index, "steps", hour.steps, MAX_HOURLY_STEPS)
     errors.raise_if_any()
 
 
@@ -178,13 +147,15 @@ def record_steps(
     source: str = DEFAULT_SOURCE,
     now: datetime,
     max_age_days: int | None = API_BACKFILL_DAYS,
+    origin: Origin = Origin.SYNC,
 ) -> list[DayChange]:
     """Stores a sync, max-wins per key, in one transaction; returns every day it
     touched with the user's total before and after.
 
     A value lower than the stored one changes nothing, so retried, duplicated,
     reordered and late syncs can never double-count or go backwards. The whole
-    sync is validated first: it is stored entirely or not at all.
+    sync is validated first: it is stored entirely or not at all. The days
+    whose totals changed are published on ``day_changes`` with ``origin``.
     """
     days, hours = list(days), list(hours)
     validate_sync(user=user, days=days, hours=hours, source=source, now=now, max_age_days=max_age_days)
@@ -195,18 +166,29 @@ def record_steps(
 
     hour_days = {local_day_of(user, start) for start in hour_samples}
     touched = sorted(set(day_samples) | hour_days)
-    with transaction.atomic():
+
+    def store(retried: bool) -> list[DayChange]:
         totals = _lock_user_and_read_totals(user, touched)
         _write_hours(user, source, hour_samples, now)
         device_days = _write_days(user, source, touched, day_samples, hour_days, now)
         changes = _raise_totals(user, device_days, totals, now)
-        _queue_goal_notifications(user, changes, now)
-        changed = [change for change in changes if change.changed]
-        if changed:
-            # Watchers first: the board index write after it costs two queries.
-            transaction.on_commit(lambda: broadcast_day_totals(user=user, changes=changed, now=now))
-            transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
-    return changes
+        # After a lost connection an earlier attempt may have committed these very
+        # changes without running its after-commit work: publish every touched day
+        # then (absolute values, so publishing one twice is harmless).
+        _publish(user, changes, origin, now, everything=retried)
+        return changes
+
+    # Max-wins makes a sync idempotent, so a failover or a conflict mid-sync
+    # is retried here instead of failing the phone's request.
+    return run_idempotent_transaction(store)
+
+
+def _publish(
+    user: User, changes: Iterable[DayChange], origin: Origin, now: datetime, *, everything: bool = False
+) -> None:
+    changed = tuple(change for change in changes if change.changed or everything)
+    if changed:
+        day_changes.publish(DayChanges(user=user, changes=changed, origin=origin, now=now))
 
 
 # The reads and upserts every sync runs are written in SQL: compiling them
@@ -215,7 +197,7 @@ def record_steps(
 # Plain SQL that MySQL, MariaDB and SQLite read alike; values are parameters.
 
 
-def _in_list(days: list[date]) -> tuple[str, list[str]]:
+def _in_list(days: list[date]) -> tuple[str, list[str | None]]:
     return ", ".join(["%s"] * len(days)), [connection.ops.adapt_datefield_value(day) for day in days]
 
 
@@ -266,19 +248,22 @@ def _read_device_days(
         }
 
 
-def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
+def _upsert(model: type[Model], rows: Sequence[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
     """One INSERT ... ON DUPLICATE KEY UPDATE (ON CONFLICT on SQLite) for many rows:
     the statement ``bulk_create(update_conflicts=True)`` writes, with Django's
     own clause for each database, without its per-call work."""
     meta, ops = model._meta, connection.ops
     fields = [field for field in meta.concrete_fields if not field.primary_key]
+    column = {field.name: cast(str, field.column) for field in fields}  # a concrete field always has one
     conflict = ops.on_conflict_suffix_sql(
         fields,
         OnConflict.UPDATE,
-        [meta.get_field(name).column for name in update_fields],
-        [meta.get_field(name).column for name in unique_fields],
+        [column[name] for name in update_fields],
+        [column[name] for name in unique_fields],
     )
-    insert = f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(ops.quote_name(f.column) for f in fields)})"
+    insert = (
+        f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(ops.quote_name(column[f.name]) for f in fields)})"
+    )
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = max(ops.bulk_batch_size(fields, rows), 1)  # SQLite caps the parameters of one statement
     with connection.cursor() as cursor:
@@ -427,15 +412,6 @@ def _recompute_totals(user: User, touched: list[date], now: datetime) -> list[Da
     return changes
 
 
-def _queue_goal_notifications(user: User, changes: list[DayChange], now: datetime) -> None:
-    """Goal pushes for today and yesterday only: a backfilled week-old day is news to nobody."""
-    today = local_today(user, now)
-    for change in changes:
-        crossed_now = change.new_total > change.old_total and change.goal_reached
-        if crossed_now and today - timedelta(days=1) <= change.day <= today:
-            queue_goal_notification(user=user, day=change.day, steps=change.new_total, now=now)
-
-
 def correct_daily_steps(
     *, staff: User, user: User, day: date, source: str, steps: int, reason: str, now: datetime
 ) -> DayChange:
@@ -470,8 +446,7 @@ def correct_daily_steps(
         row.updated_at = now
         row.save(update_fields=["steps", "ceiling", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
         (change,) = _recompute_totals(user, [day], now)
-        if change.changed:
-            transaction.on_commit(lambda: index_day_totals(user=user, changes=[change]))
+        _publish(user, [change], Origin.CORRECTION, now)
     return change
 
 
@@ -482,6 +457,20 @@ def review_flagged_days(*, staff: User, ids: Iterable[int], now: datetime) -> in
     return DailySteps.objects.filter(pk__in=list(ids), flagged=True).update(
         flagged=False, reviewed_at=now, reviewed_by=staff, updated_at=now
     )
+
+
+def publish_deleted_days(event: AccountDeleted) -> None:
+    """In the transaction that deletes an account (``accounts.events.account_deleted``),
+    before its rows go: every day it had steps on now totals 0, for whoever
+    holds a copy of those totals (the board index)."""
+    user = event.user
+    changes = [
+        DayChange(day=day, old_total=steps, new_total=0, goal=user.daily_goal, reached_at=reached_at)
+        for day, steps, reached_at in DayTotal.objects.filter(user=user, steps__gt=0)
+        .order_by("day")
+        .values_list("day", "steps", "reached_at")
+    ]
+    _publish(user, changes, Origin.DELETION, event.now)
 
 
 # --- Imports: history brought from another app ---------------------------------
@@ -507,6 +496,10 @@ class ImportedBatch:
     changes: list[DayChange]  # every day stored, with the user's total before and after
     stored: int  # source-days stored
     refused: int  # source-days left out: too old, in the future, or over a cap
+    # The batch's transaction ran again (a lost connection or a conflict): an
+    # earlier attempt may have committed, so ``changes`` may read "unchanged"
+    # for days this batch did raise. Their publish must not skip them.
+    retried: bool = False
 
 
 def _import_refusal(item: ImportedDay, today: date) -> bool:
@@ -525,10 +518,12 @@ def record_imported_steps(*, user: User, days: Iterable[ImportedDay], now: datet
     its hours, staff ceilings kept, unusual counts flagged, the user's total
     the maximum over sources. Differences, because history is not a sync:
     up to ten years back are accepted; a source-day over a cap is left out
-    (counted in ``refused``) instead of failing the whole file; and nothing
-    is told to anyone: no goal push for an imported day, no live broadcast,
-    no index write. The caller calls ``publish_imported_changes`` once, when
-    the whole import is stored.
+    (counted in ``refused``) instead of failing the whole file; and a batch
+    publishes nothing on ``day_changes``: the caller calls
+    ``publish_imported_changes`` once, when the whole import is stored.
+
+    Like a sync, a batch is idempotent (max-wins), so its transaction is run
+    again after a lost connection or a conflict (``run_idempotent_transaction``).
     """
     today = local_today(user, now)
     accepted: list[ImportedDay] = []
@@ -544,9 +539,10 @@ def record_imported_steps(*, user: User, days: Iterable[ImportedDay], now: datet
     for item in accepted:
         by_source.setdefault(item.source, []).append(item)
     touched = sorted({item.day for item in accepted})
-    first_seen: dict[date, DayChange] = {}
-    last_seen: dict[date, DayChange] = {}
-    with transaction.atomic():
+
+    def store(retried: bool) -> ImportedBatch:
+        first_seen: dict[date, DayChange] = {}
+        last_seen: dict[date, DayChange] = {}
         totals = _lock_user_and_read_totals(user, touched)
         for source, items in sorted(by_source.items()):
             hours = {start.astimezone(UTC): steps for item in items for start, steps in item.hours.items()}
@@ -561,30 +557,35 @@ def record_imported_steps(*, user: User, days: Iterable[ImportedDay], now: datet
                 totals[change.day] = DayTotal(
                     user=user, day=change.day, steps=change.new_total, reached_at=change.reached_at
                 )
-    changes = [
-        DayChange(
-            day=day,
-            old_total=first_seen[day].old_total,
-            new_total=last.new_total,
-            goal=last.goal,
-            reached_at=last.reached_at,
-        )
-        for day, last in sorted(last_seen.items())
-    ]
-    return ImportedBatch(changes=changes, stored=len(accepted), refused=refused)
+        changes = [
+            DayChange(
+                day=day,
+                old_total=first_seen[day].old_total,
+                new_total=last.new_total,
+                goal=last.goal,
+                reached_at=last.reached_at,
+            )
+            for day, last in sorted(last_seen.items())
+        ]
+        return ImportedBatch(changes=changes, stored=len(accepted), refused=refused, retried=retried)
+
+    return run_idempotent_transaction(store)
 
 
-def publish_imported_changes(*, user: User, changes: Sequence[DayChange], now: datetime) -> None:
-    """Once per import, after its last batch committed: the boards catch up
-    in one index write for all its days, and watchers hear at most of today.
-    Imported days never queue a goal push.
-
-    The seam for the fan-out (issue 13): this becomes one publish of the
-    changed days with ``origin="import"``, whose handlers (board index, live
-    broadcast, goal outbox) choose by origin.
+def publish_imported_changes(
+    *, user: User, changes: Sequence[DayChange], now: datetime, everything: bool = False
+) -> None:
+    """Once per import, after its last batch committed: one publish on
+    ``day_changes`` of every day the import changed (its batches' changes
+    merged: the total before the first, after the last), ``origin=IMPORT``,
+    in a transaction of its own. Its handlers choose by origin: the board
+    index catches up in one write for all the days; no goal push is queued
+    and no live event is sent per day. ``everything``: a batch was retried,
+    so days that read unchanged are published too (absolute totals, so
+    publishing one that did not change is harmless).
     """
-    changed = [change for change in changes if change.changed]
+    changed = tuple(change for change in changes if change.changed or everything)
     if not changed:
         return
-    broadcast_day_totals(user=user, changes=changed, now=now)
-    index_day_totals(user=user, changes=changed)
+    with transaction.atomic():  # the fan-out publishes inside a transaction; in-transaction handlers run in it
+        day_changes.publish(DayChanges(user=user, changes=changed, origin=Origin.IMPORT, now=now))

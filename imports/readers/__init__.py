@@ -253,7 +253,7 @@ def _head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes:
 
 def _opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> Callable[[], IO[bytes]]:
     def open_member() -> IO[bytes]:
-        return archive.open(info)  # type: ignore[return-value]
+        return archive.open(info)
 
     return open_member
 

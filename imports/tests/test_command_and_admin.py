@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from imports.models import ImportJob
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from steps.models import DayTotal
 
 from .test_import_api import LONG_AGO, YESTERDAY, apple_zip, walk_records

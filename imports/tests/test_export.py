@@ -14,7 +14,7 @@ from django.test import AsyncClient
 from django.utils import timezone
 
 from accounts.models import Device, Friendship, FriendshipStatus
-from pedometer_site.testing import client_for, make_user, signed_in
+from pedometer_site.tests.testing import client_for, make_user, signed_in
 from steps.models import DailySteps, DayTotal
 from steps.services import DaySample, HourSample, record_steps
 

@@ -12,7 +12,7 @@ from django.utils import timezone as dj_timezone
 from imports.models import ImportJob
 from imports.readers import KNOWN
 from notifications.models import Notification
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 from rankings.api import SOURCE_HEADER
 from rankings.tests.boards import rebuilt
 from steps.models import DailySteps, DayTotal, HourlySteps
@@ -321,7 +321,7 @@ def test_a_queued_import_can_be_cancelled_a_finished_one_not_and_nobody_elses(ru
 
 @pytest.mark.django_db
 def test_a_running_import_stops_at_its_next_batch_when_cancelled(monkeypatch):
-    from imports import services
+    from imports import jobs
 
     user = make_user(timezone="Europe/Berlin")
     client = client_for(user)
@@ -336,14 +336,14 @@ def test_a_running_import_stops_at_its_next_batch_when_cancelled(monkeypatch):
         ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
         return result
 
-    original = services.record_imported_steps
-    monkeypatch.setattr(services, "record_imported_steps", record_then_cancel)
-    monkeypatch.setattr(services, "PROGRESS_SECONDS", 0)
-    services.run_import(job_id=job.pk)
+    original = jobs.record_imported_steps
+    monkeypatch.setattr(jobs, "record_imported_steps", record_then_cancel)
+    monkeypatch.setattr(jobs, "PROGRESS_SECONDS", 0)
+    jobs.run_import(job_id=job.pk)
     job.refresh_from_db()
     assert (job.status, job.error) == ("failed", "Cancelled.")
     assert len(stored) == 1  # one batch of 31 days, then it stopped
-    assert DayTotal.objects.filter(user=user).count() == services.BATCH_DAYS
+    assert DayTotal.objects.filter(user=user).count() == jobs.BATCH_DAYS
 
 
 @pytest.mark.django_db
@@ -354,15 +354,129 @@ def test_signed_out_callers_cannot_import(api):
 
 @pytest.mark.django_db
 def test_a_job_whose_worker_died_is_taken_over_by_the_next_delivery_and_a_live_one_is_not():
-    from imports import services
+    from imports import jobs
 
     user = make_user(timezone="Europe/Berlin")
     body = upload(client_for(user), apple_zip(walk_records(YESTERDAY))).json()
     job = ImportJob.objects.get(uuid=body["id"])
     now = dj_timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=now, heartbeat_at=now)
-    assert services.run_import(job_id=job.pk) is None  # its worker is alive: a second delivery leaves it alone
-    stale = now - services.STALE_AFTER - timedelta(seconds=1)
+    assert jobs.run_import(job_id=job.pk) is None  # its worker is alive: a second delivery leaves it alone
+    stale = now - jobs.STALE_AFTER - timedelta(seconds=1)
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=stale)
-    assert services.run_import(job_id=job.pk).status == "done"
+    assert jobs.run_import(job_id=job.pk).status == "done"
     assert total(user, YESTERDAY) == 6000
+
+
+# --- Through the fan-out: one publish of every changed day, as an import ---------------------------------
+
+
+def _listening():
+    from infrastructure.fanout import Phase
+    from steps.changes import day_changes
+
+    heard: list = []
+    day_changes.register("test.import_listener", heard.append, phase=Phase.IN_TRANSACTION)
+    return heard
+
+
+def _stop_listening():
+    from steps.changes import day_changes
+
+    day_changes._registrations[:] = [r for r in day_changes._registrations if r.name != "test.import_listener"]
+
+
+@pytest.mark.django_db
+def test_an_import_is_published_once_as_an_import_with_every_day_it_changed_and_the_index_written_once(
+    run_now, monkeypatch
+):
+    from imports import jobs
+    from rankings import services as rankings_services
+    from steps.changes import Origin
+
+    user = make_user(timezone="Europe/Berlin", daily_goal=1000)
+    days = [YESTERDAY - timedelta(days=n) for n in range(jobs.BATCH_DAYS + 5)]  # two batches
+    record_steps(user=user, days=[DaySample(days[0], 9000)], source="iphone-8F2C", now=dj_timezone.now())
+    index_writes = []
+    real_write_boards = rankings_services._write_boards
+
+    def counted(user_pk, days, **kwargs):
+        index_writes.append(sorted(days))
+        return real_write_boards(user_pk, days, **kwargs)
+
+    monkeypatch.setattr(rankings_services, "_write_boards", counted)
+    heard = _listening()
+    try:
+        job = run_now(client_for(user), apple_zip([r for day in days for r in walk_records(day)]))
+    finally:
+        _stop_listening()
+    assert job["status"] == "done"
+    assert job["days_changed"] == len(days) - 1  # the synced 9,000 stays above the import's 6,000
+    assert [(event.origin, event.user.pk) for event in heard] == [(Origin.IMPORT, user.pk)]
+    assert sorted(change.day for change in heard[0].changes) == sorted(days[1:])
+    assert all(change.old_total == 0 and change.new_total == 6000 for change in heard[0].changes)
+    assert index_writes == [sorted(days[1:])]
+    # The sync's push for yesterday, and none for what the import raised.
+    assert list(Notification.objects.filter(user=user).values_list("day", flat=True)) == [days[0]]
+
+
+@pytest.mark.django_db
+def test_an_import_that_changes_nothing_publishes_nothing(run_now):
+    user = make_user(timezone="Europe/Berlin")
+    run_now(client_for(user), apple_zip(walk_records(YESTERDAY)))
+    heard = _listening()
+    try:
+        job = run_now(client_for(user), apple_zip(walk_records(YESTERDAY)))
+    finally:
+        _stop_listening()
+    assert job["days_changed"] == 0
+    assert heard == []
+
+
+@pytest.mark.django_db
+def test_after_a_retried_batch_every_stored_day_is_published_even_those_that_read_unchanged(run_now, monkeypatch):
+    # A batch whose first attempt lost its connection may have committed unseen: its retry
+    # reads those days as unchanged. They are published all the same (absolute totals).
+    import dataclasses
+
+    from imports import jobs
+
+    user = make_user(timezone="Europe/Berlin")
+    run_now(client_for(user), apple_zip(walk_records(YESTERDAY)))  # what the lost attempt committed
+    record_imported_steps = jobs.record_imported_steps
+
+    def retried(**kwargs):
+        return dataclasses.replace(record_imported_steps(**kwargs), retried=True)
+
+    monkeypatch.setattr(jobs, "record_imported_steps", retried)
+    heard = _listening()
+    try:
+        run_now(client_for(user), apple_zip(walk_records(YESTERDAY)))
+    finally:
+        _stop_listening()
+    assert [[(change.day, change.new_total) for change in event.changes] for event in heard] == [[(YESTERDAY, 6000)]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_loses_its_race_is_run_again_and_the_import_finishes(inline_tasks, monkeypatch):
+    from django.db import OperationalError
+
+    from infrastructure.db import transactions
+    from steps import services as steps_services
+
+    monkeypatch.setattr(transactions.time, "sleep", lambda seconds: None)
+    real = steps_services._lock_user_and_read_totals
+    conflicts = iter([OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")])
+
+    def lock_then_lose_the_race(*args, **kwargs):
+        for error in conflicts:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(steps_services, "_lock_user_and_read_totals", lock_then_lose_the_race)
+    user = make_user(timezone="Europe/Berlin")
+    body = upload(client_for(user), apple_zip(walk_records(YESTERDAY))).json()
+    job = ImportJob.objects.get(uuid=body["id"])
+    assert (job.status, job.error) == ("done", "")
+    assert total(user, YESTERDAY) == 6000
+    assert next(conflicts, None) is None  # the conflict was raised, and the batch ran again

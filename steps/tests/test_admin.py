@@ -9,7 +9,7 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from steps.models import DailySteps, DayTotal, StepCorrection
 from steps.services import DaySample, record_steps
 

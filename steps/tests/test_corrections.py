@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from steps.models import DailySteps, DayTotal, HourlySteps, StepCorrection
 from steps.services import (
     DaySample,

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection
 
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from steps.models import DailySteps, DayTotal, HourlySteps
 from steps.services import DaySample, HourSample, StepsValidationError, record_steps
 

@@ -11,7 +11,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from steps.models import DailySteps, DayTotal, HourlySteps
 from steps.services import DaySample, HourSample, record_steps
 

@@ -7,7 +7,7 @@ import time_machine
 from channels.db import database_sync_to_async
 from rest_framework_simplejwt.tokens import AccessToken
 
-from pedometer_site.testing import make_user, signed_in, websocket
+from pedometer_site.tests.testing import make_user, signed_in, websocket
 from steps.models import DailySteps, DayTotal
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

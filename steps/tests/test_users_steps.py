@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from accounts.models import Friendship, FriendshipStatus, Visibility
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 from steps.services import DaySample, record_steps
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)

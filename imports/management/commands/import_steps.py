@@ -17,8 +17,9 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from accounts.models import User
-from imports import services
+from imports import jobs, services
 from imports.models import ImportJob
+from infrastructure.api.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -42,14 +43,14 @@ class Command(BaseCommand):
             job = services.create_import(
                 user=account, upload=Path(copy.name), file_name=source.name, now=timezone.now()
             )
-        except services.DomainError as refused:
+        except DomainError as refused:
             raise CommandError(refused.message) from None
         self.stdout.write(f"{job.format}: {source.name}, {job.bytes_total:,} bytes")
         done = threading.Event()
         watcher = threading.Thread(target=self._draw, args=(job.pk, done), daemon=True)
         watcher.start()
         try:
-            finished = services.run_import(job_id=job.pk) or ImportJob.objects.get(pk=job.pk)
+            finished = jobs.run_import(job_id=job.pk) or ImportJob.objects.get(pk=job.pk)
         finally:
             done.set()
             watcher.join()
