@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -18,10 +19,11 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken, TokenError
 
 from infrastructure.api.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
+from infrastructure.api.serializers import EARLIEST_DATE
 from infrastructure.firebase import firebase_app
 
 from .events import AccountDeleted, VisibilityChanged, account_deleted, visibility_changed
-from .models import DEFAULT_DAILY_GOAL, User
+from .models import DEFAULT_DAILY_GOAL, DaySettings, User
 
 logger = logging.getLogger(__name__)
 
@@ -82,16 +84,34 @@ def user_login(*, email: str, password: str) -> User:
     return user
 
 
-def user_update(*, user: User, **changes: object) -> User:
+def _record_day_settings(user: User, *, before: tuple[int, str], now: datetime) -> None:
+    """A new goal or zone holds from the user's current day on; every day
+    before keeps what it had (the first change also writes down what that was)."""
+    if not user.day_settings_changed:
+        goal, zone = before
+        DaySettings.objects.create(user=user, starts_on=EARLIEST_DATE, daily_goal=goal, timezone=zone)
+        user.day_settings_changed = True
+        user.save(update_fields=["day_settings_changed"])
+    DaySettings.objects.update_or_create(
+        user=user,
+        starts_on=now.astimezone(user.zone).date(),
+        defaults={"daily_goal": user.daily_goal, "timezone": user.timezone},
+    )
+
+
+def user_update(*, user: User, now: datetime | None = None, **changes: object) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise InvalidInputError("These fields cannot be changed.", fields={name: ["Read-only."] for name in unknown})
     visibility_before = user.visibility
+    settings_before = (user.daily_goal, user.timezone)
     for name, value in changes.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password", "email"])
     with transaction.atomic():
         user.save(update_fields=list(changes))
+        if (user.daily_goal, user.timezone) != settings_before:
+            _record_day_settings(user, before=settings_before, now=now or django_timezone.now())
         _publish_visibility(user, visibility_before)
     return user
 

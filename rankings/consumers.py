@@ -16,19 +16,23 @@ from __future__ import annotations
 
 from datetime import date
 from typing import cast
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 from redis.exceptions import RedisError
+from rest_framework import serializers
 
 from accounts.models import User
+from infrastructure.api.serializers import SupportedDateField
 from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED, token_refused
 from infrastructure.sockets.consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
 
 from . import selectors, services
+from .api import checked_board_date
 from .board_feed import BoardFeed, rows_message
-from .periods import EARLIEST_DATE, BoardKey, Period
+from .periods import BoardKey, Period
 from .services import LIVE_PERIODS, board_group
 
 CLOSE_BAD_PERIOD = 4400
@@ -66,6 +70,11 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
             FEED.watch(*self.board)
         await self.accept()
         self.count_open()
+        if getattr(self, "date_error", None):
+            await self.send_json(
+                {"type": "error", "code": "validation_error", "message": "Bad date; showing today's board.",
+                 "fields": self.date_error}
+            )  # fmt: skip
         await self.send_json(snapshot)
 
     async def disconnect(self, code: int) -> None:
@@ -78,16 +87,16 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
         await self.send_json(rows_message(event))
 
     def _requested_date(self) -> date | None:
-        query = self.scope.get("query_string", b"").decode("latin-1")
-        for part in query.split("&"):
-            name, _, value = part.partition("=")
-            if name == "date":
-                try:
-                    day = date.fromisoformat(value)
-                except ValueError:
-                    return None
-                return day if day >= EARLIEST_DATE else None
-        return None
+        """``?date=`` checked as the REST board checks it; a bad one is kept in
+        ``date_error`` (told to the client) and the board is the default one."""
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("date")
+        if not values:
+            return None
+        try:
+            return checked_board_date(SupportedDateField().run_validation(values[0]))
+        except serializers.ValidationError as exc:
+            self.date_error = {"date": [str(message) for message in exc.detail]}
+            return None
 
     @database_sync_to_async
     def _snapshot(self) -> dict:

@@ -30,7 +30,7 @@ CHART_DAYS = 30
 NAMED_SOURCES = "__named__"
 CSV_COLUMNS = [
     "user_id", "email", "display_name", "day", "source", "steps", "distance_m", "floors",
-    "flagged", "reviewed_at", "ceiling", "updated_at",
+    "flagged", "reviewed_at", "updated_at",
 ]  # fmt: skip
 
 
@@ -94,7 +94,7 @@ class ViewOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(DailySteps)
 class DailyStepsAdmin(ViewOnlyAdmin):
-    list_display = ("day", "user", "source", "steps", "distance_m", "floors", "flagged", "ceiling", "updated_at")
+    list_display = ("day", "user", "source", "steps", "distance_m", "floors", "flagged", "updated_at")
     list_filter = ("flagged", "day", SourceFilter)
     date_hierarchy = "day"
     search_fields = ("user__email", "user__display_name", "=source")
@@ -156,7 +156,7 @@ class DailyStepsAdmin(ViewOnlyAdmin):
                         _cell(value)
                         for value in (
                             row.user.uuid, row.user.email, row.user.display_name, row.day, row.source, row.steps,
-                            row.distance_m, row.floors, row.flagged, row.reviewed_at, row.ceiling, row.updated_at,
+                            row.distance_m, row.floors, row.flagged, row.reviewed_at, row.updated_at,
                         )
                     ]
                 )  # fmt: skip

@@ -19,10 +19,9 @@ from rest_framework.views import APIView
 
 from accounts.requests import SignedInRequest
 from infrastructure import metrics
-from infrastructure.api.serializers import StrictSerializer, validated
+from infrastructure.api.serializers import StrictSerializer, SupportedDateField, validated
 
 from . import selectors, services
-from .local_days import local_today
 from .sync_input import SyncInput, parse_sync
 from .throttles import ReadThrottle, SyncThrottle
 
@@ -33,13 +32,13 @@ class DaysQuery(StrictSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         # `from` is a Python keyword, so the fields are declared here rather than as attributes.
         return {
-            "from": serializers.DateField(required=False, help_text="First day (default: 29 days before `to`)."),
-            "to": serializers.DateField(required=False, help_text="Last day (default: your local today)."),
+            "from": SupportedDateField(required=False, help_text="First day (default: 29 days before `to`)."),
+            "to": SupportedDateField(required=False, help_text="Last day (default: your local today)."),
         }
 
 
 class HoursQuery(StrictSerializer):
-    date = serializers.DateField(required=False, help_text="Your local day (default: today).")
+    date = SupportedDateField(required=False, help_text="Your local day (default: today).")
 
 
 class UUIDListField(serializers.CharField):
@@ -60,7 +59,7 @@ class UUIDListField(serializers.CharField):
 
 class UsersQuery(StrictSerializer):
     ids = UUIDListField(help_text="Comma-separated user ids, at most 100.")
-    date = serializers.DateField(required=False, help_text="The day (default: your local today).")
+    date = SupportedDateField(required=False, help_text="The day (default: your local today).")
 
 
 # --- Output -----------------------------------------------------------------
@@ -79,8 +78,11 @@ class SyncResponse(serializers.Serializer):
 
 class DayStepsSerializer(serializers.Serializer):
     date = serializers.DateField(source="day")
-    steps = serializers.IntegerField()
-    goal_reached = serializers.BooleanField()
+    steps = serializers.IntegerField(
+        allow_null=True, help_text="null when nothing was synced for the day (not the same as a day synced as 0)."
+    )
+    goal = serializers.IntegerField(help_text="The goal you had on that day; a later change never rewrites it.")
+    goal_reached = serializers.BooleanField(allow_null=True, help_text="null on a day with no data.")
 
 
 class DaysResponse(serializers.Serializer):
@@ -88,8 +90,8 @@ class DaysResponse(serializers.Serializer):
         return {
             "from": serializers.DateField(source="start"),
             "to": serializers.DateField(source="end"),
-            "goal": serializers.IntegerField(help_text="Your current daily goal, which goal_reached compares with."),
-            "days": DayStepsSerializer(many=True, help_text="Every day of the range, oldest first; 0 when none."),
+            "goal": serializers.IntegerField(help_text="Your current daily goal (each day carries its own)."),
+            "days": DayStepsSerializer(many=True, help_text="Every day of the range, oldest first."),
         }
 
 
@@ -106,14 +108,14 @@ class HourStepsSerializer(serializers.Serializer):
 
 
 class HoursResponse(serializers.Serializer):
-    date = serializers.DateField()
+    date = SupportedDateField()
     timezone = serializers.CharField()
     hours = HourStepsSerializer(many=True, help_text="Every hour of the day (23 or 25 on clock changes).")
 
 
 class TodaySerializer(serializers.Serializer):
     steps = serializers.IntegerField(source="today_steps")
-    goal = serializers.IntegerField()
+    goal = serializers.IntegerField(help_text="Today's goal.")
     progress = serializers.FloatField(help_text="steps / goal; above 1 once the goal is passed.")
     goal_reached = serializers.BooleanField()
 
@@ -132,8 +134,16 @@ class BestDaySerializer(serializers.Serializer):
 
 
 class AverageSerializer(serializers.Serializer):
-    last_7_days = serializers.IntegerField(source="average_7d", help_text="Over the 7 complete days before today.")
-    last_30_days = serializers.IntegerField(source="average_30d", help_text="Over the 30 complete days before today.")
+    last_7_days = serializers.IntegerField(
+        source="average_7d", allow_null=True, help_text="Over the days with data of the 7 before today; null if none."
+    )
+    last_30_days = serializers.IntegerField(
+        source="average_30d", allow_null=True, help_text="Over the days with data of the 30 before today; null if none."
+    )
+    days_counted = serializers.SerializerMethodField(help_text="How many days with data each average is over.")
+
+    def get_days_counted(self, summary) -> dict[str, int]:
+        return {"last_7_days": summary.days_counted_7d, "last_30_days": summary.days_counted_30d}
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -154,12 +164,13 @@ class SummaryResponse(serializers.Serializer):
 class UserDayStepsSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="user.uuid")
     display_name = serializers.CharField(source="user.display_name")
+    date = serializers.DateField(source="day", help_text="The day asked for, or this user's own local today.")
     steps = serializers.IntegerField()
     goal_reached = serializers.BooleanField()
 
 
 class UsersResponse(serializers.Serializer):
-    date = serializers.DateField()
+    date = serializers.DateField(allow_null=True, help_text="The day asked for; null: each user's own today.")
     users = UserDayStepsSerializer(many=True, help_text="Those you may see, in the order asked; others are absent.")
 
 
@@ -248,6 +259,6 @@ class UsersView(APIView):
     )
     def get(self, request: SignedInRequest) -> Response:
         query = validated(UsersQuery, request.query_params)
-        day = query.get("date") or local_today(request.user, timezone.now())
-        entries = selectors.steps_of_users(viewer=request.user, ids=query["ids"], day=day)
+        day = query.get("date")
+        entries = selectors.steps_of_users(viewer=request.user, ids=query["ids"], day=day, now=timezone.now())
         return Response(UsersResponse({"date": day, "users": entries}).data)

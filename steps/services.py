@@ -12,16 +12,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
 from django.db import connection, transaction
-from django.db.models import Max, Model, Sum
+from django.db.models import Model, Q, Sum
 from django.db.models.constants import OnConflict
 
 from accounts.events import AccountDeleted
 from accounts.models import User
+from accounts.selectors import DaySettingsOf, day_settings
 from infrastructure.api.errors import DomainError
 from infrastructure.db.transactions import run_idempotent_transaction
 
 from .changes import DayChange, DayChanges, DaySample, HourSample, Origin, day_changes
-from .local_days import is_local_hour_start, local_day_of, local_today
+from .local_days import is_hour_start, local_today
 from .models import DEFAULT_SOURCE, DailySteps, DayTotal, HourlySteps, StepCorrection
 
 MAX_DAILY_STEPS = 100_000
@@ -102,9 +103,9 @@ def validate_sync(
         if hour.start.tzinfo is None:
             errors.item("hours", index, "start", "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00.")
             continue
-        if not is_local_hour_start(user, hour.start):
-            errors.item("hours", index, "start", f"Must be the start of an hour in your time zone ({user.timezone}).")
-        _check_day(errors, "hours", index, "start", local_day_of(user, hour.start), today, max_age_days)
+        if not is_hour_start(hour.start):
+            errors.item("hours", index, "start", "Must be the start of an hour at its own UTC offset.")
+        _check_day(errors, "hours", index, "start", hour.start.date(), today, max_age_days)
         _check_bounds(errors, "hours", index, "steps", hour.steps, MAX_HOURLY_STEPS)
     errors.raise_if_any()
 
@@ -131,11 +132,20 @@ def _merge_days(days: Iterable[DaySample]) -> dict[date, DaySample]:
     return merged
 
 
-def _merge_hours(hours: Iterable[HourSample]) -> dict[datetime, int]:
-    merged: dict[datetime, int] = {}
+@dataclass(frozen=True)
+class _Hour:
+    steps: int
+    day: date  # the local day at the sample's own offset: where the phone was
+
+
+def _merge_hours(hours: Iterable[HourSample]) -> dict[datetime, _Hour]:
+    """Keyed by the UTC start. The same instant sent twice keeps its larger
+    count and the day it was first sent with."""
+    merged: dict[datetime, _Hour] = {}
     for sample in hours:
         start = sample.start.astimezone(UTC)
-        merged[start] = max(merged.get(start, 0), sample.steps)
+        seen = merged.get(start)
+        merged[start] = _Hour(max(sample.steps, seen.steps if seen else 0), seen.day if seen else sample.start.date())
     return merged
 
 
@@ -164,22 +174,23 @@ def record_steps(
     if not day_samples and not hour_samples:
         return []
 
-    hour_days = {local_day_of(user, start) for start in hour_samples}
-    touched = sorted(set(day_samples) | hour_days)
+    touched = sorted(set(day_samples) | {hour.day for hour in hour_samples.values()})
 
     def store(retried: bool) -> list[DayChange]:
         totals = _lock_user_and_read_totals(user, touched)
-        _write_hours(user, source, hour_samples, now)
-        device_days = _write_days(user, source, touched, day_samples, hour_days, now)
-        changes = _raise_totals(user, device_days, totals, now)
+        ceilings = {day: row.ceiling for day, row in totals.items() if row.ceiling is not None}
+        hour_sums = _write_hours(user, source, hour_samples, set(ceilings), now)
+        device_days = _write_days(user, source, touched, day_samples, hour_sums, ceilings, now)
+        changes = _raise_totals(user, device_days, totals, day_settings(user), now)
         # After a lost connection an earlier attempt may have committed these very
         # changes without running its after-commit work: publish every touched day
         # then (absolute values, so publishing one twice is harmless).
         _publish(user, changes, origin, now, everything=retried)
         return changes
 
-    # Max-wins makes a sync idempotent, so a failover or a conflict mid-sync
-    # is retried here instead of failing the phone's request.
+    # Max-wins makes a sync idempotent, so a failover or a lock conflict mid-sync
+    # (deadlocks on neighbouring keys happen between different people's upserts
+    # even under READ COMMITTED) is retried here instead of failing the phone.
     return run_idempotent_transaction(store)
 
 
@@ -218,7 +229,7 @@ def _lock_user_and_read_totals(user: User, days: list[date]) -> dict[date, DayTo
     placeholders, params = _in_list(days)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = (
-        f"SELECT t.day, t.steps, t.reached_at FROM {User._meta.db_table} u "  # noqa: S608 - values are parameters
+        f"SELECT t.day, t.steps, t.reached_at, t.ceiling FROM {User._meta.db_table} u "  # noqa: S608 - parameters
         f"LEFT JOIN {DayTotal._meta.db_table} t ON t.user_id = u.id AND t.day IN ({placeholders}) "
         f"WHERE u.id = %s{lock}"
     )
@@ -226,26 +237,33 @@ def _lock_user_and_read_totals(user: User, days: list[date]) -> dict[date, DayTo
         cursor.execute(sql, [*params, user.pk])
         rows = cursor.fetchall()
     return {
-        day: DayTotal(user=user, day=day, steps=steps, reached_at=_aware(reached_at))
-        for day, steps, reached_at in rows
+        day: DayTotal(user=user, day=day, steps=steps, reached_at=_aware(reached_at), ceiling=ceiling)
+        for day, steps, reached_at, ceiling in rows
         if day is not None
     }
 
 
 def _read_device_days(
     user: User, source: str, days: list[date]
-) -> dict[date, tuple[int, int | None, int | None, int | None]]:
-    """(steps, distance_m, floors, ceiling) of this device's stored days."""
+) -> dict[date, tuple[int, int | None, int | None, bool]]:
+    """(steps, distance_m, floors, flagged) of this device's stored days."""
     placeholders, params = _in_list(days)
     sql = (
-        f"SELECT day, steps, distance_m, floors, ceiling FROM {DailySteps._meta.db_table} "  # noqa: S608 - as above
+        f"SELECT day, steps, distance_m, floors, flagged FROM {DailySteps._meta.db_table} "  # noqa: S608 - as above
         f"WHERE user_id = %s AND source = %s AND day IN ({placeholders})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk, source, *params])
         return {
-            day: (steps, distance_m, floors, ceiling) for day, steps, distance_m, floors, ceiling in cursor.fetchall()
+            day: (steps, distance_m, floors, bool(flagged))
+            for day, steps, distance_m, floors, flagged in cursor.fetchall()
         }
+
+
+def counted_steps(steps: int, *, flagged: bool) -> int:
+    """What one source's day adds to the user's total: a flagged day counts
+    at the review threshold until staff let it stand."""
+    return min(steps, FLAG_DAILY_ABOVE) if flagged else steps
 
 
 def _upsert(model: type[Model], rows: Sequence[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
@@ -276,33 +294,55 @@ def _upsert(model: type[Model], rows: Sequence[Model], *, unique_fields: list[st
 
 
 def _write_hours(
-    user: User, source: str, samples: dict[datetime, int], now: datetime, days: dict[datetime, date] | None = None
-) -> None:
-    """``days``: the local day each hour is filed on, where it is not the
-    user's zone's (an import files a sample by its own offset)."""
+    user: User, source: str, samples: dict[datetime, _Hour], corrected: set[date], now: datetime
+) -> dict[date, int]:
+    """Raises this device's hours; returns the sum of its hours on each day they touched.
+
+    Each hour is filed on the local day of its own UTC offset, and keeps the
+    day it was first filed on. A corrected day takes no more hours (staff set
+    its count; the hours that fit it were kept). Hours that would make one
+    day of this device hold more than a day can (``MAX_DAILY_STEPS``) refuse
+    the whole sync.
+    """
+    samples = {start: hour for start, hour in samples.items() if hour.day not in corrected}
     if not samples:
-        return
+        return {}
+    days_sent = sorted({hour.day for hour in samples.values()})
     stored = {
-        row.hour_start: row
-        for row in HourlySteps.objects.filter(user=user, source=source, hour_start__in=list(samples))
+        start: _Hour(steps, day)
+        for start, steps, day in HourlySteps.objects.filter(
+            Q(day__in=days_sent) | Q(hour_start__in=list(samples)), user=user, source=source
+        ).values_list("hour_start", "steps", "day")
     }
-    rows = []
-    for start, steps in samples.items():
-        row = stored.get(start)
-        if row is not None and row.steps >= steps:
-            continue
-        rows.append(
-            HourlySteps(
-                user=user,
-                hour_start=start,
-                day=days[start] if days is not None else local_day_of(user, start),
-                source=source,
-                steps=steps,
-                flagged=steps > FLAG_HOURLY_ABOVE,
-                created_at=now,  # kept as it was when the row exists: not among the updated fields
-                updated_at=now,
-            )
+    merged = dict(stored)
+    for start, hour in samples.items():
+        old = stored.get(start)
+        merged[start] = _Hour(max(hour.steps, old.steps), old.day) if old else hour
+    days = sorted({merged[start].day for start in samples})
+    sums: dict[date, int] = {}
+    for hour in merged.values():
+        sums[hour.day] = sums.get(hour.day, 0) + hour.steps
+    over = [day.isoformat() for day in days if sums[day] > MAX_DAILY_STEPS]
+    if over:
+        raise StepsValidationError(
+            "Nothing was stored: some items are invalid.",
+            fields={"hours": [f"The hours of {', '.join(over)} add up to more than {MAX_DAILY_STEPS:,} steps a day."]},
         )
+    rows = [
+        HourlySteps(
+            user=user,
+            hour_start=start,
+            day=merged[start].day,
+            source=source,
+            steps=hour.steps,
+            flagged=hour.steps > FLAG_HOURLY_ABOVE,
+            created_at=now,  # kept as it was when the row exists: not among the updated fields
+            updated_at=now,
+        )
+        # In key order, as every sync writes them: concurrent upserts then meet in one order.
+        for start, hour in sorted(samples.items())
+        if start not in stored or hour.steps > stored[start].steps
+    ]
     if rows:
         _upsert(
             HourlySteps,
@@ -310,35 +350,35 @@ def _write_hours(
             unique_fields=["user", "hour_start", "source"],
             update_fields=["steps", "flagged", "updated_at"],
         )
+    return {day: sums[day] for day in days}
 
 
 def _write_days(
-    user: User, source: str, touched: list[date], samples: dict[date, DaySample], hour_days: set[date], now: datetime
+    user: User,
+    source: str,
+    touched: list[date],
+    samples: dict[date, DaySample],
+    hour_sums: dict[date, int],
+    ceilings: dict[date, int],
+    now: datetime,
 ) -> dict[date, int]:
-    """Raises this device's day rows; returns each touched day's count for the device."""
+    """Raises this device's day rows; returns what each touched day of the
+    device adds to the user's total (``counted_steps``)."""
     # Days whose hours did not change already hold at least their hours' sum: only new hours can lift a day.
-    hour_sums = (
-        dict(
-            HourlySteps.objects.filter(user=user, source=source, day__in=sorted(hour_days))
-            .values("day")
-            .annotate(total=Sum("steps"))
-            .values_list("day", "total")
-        )
-        if hour_days
-        else {}
-    )
     stored = _read_device_days(user, source, touched)
-    device_days: dict[date, int] = {}
+    counted: dict[date, int] = {}
     plain, unusual = [], []
     for day in touched:
         old = stored.get(day)
-        old_steps, old_distance, old_floors, ceiling = old or (0, None, None, None)
+        old_steps, old_distance, old_floors, old_flagged = old or (0, None, None, False)
         sample = samples.get(day)
-        steps = max(old_steps, sample.steps if sample else 0, hour_sums.get(day) or 0)
-        if ceiling is not None:
-            # A staff correction stands: the phone re-sending the old count must not undo it.
-            steps = min(steps, max(ceiling, old_steps))
-        device_days[day] = steps
+        steps = min(max(old_steps, sample.steps if sample else 0, hour_sums.get(day, 0)), MAX_DAILY_STEPS)
+        if day in ceilings:
+            # A staff correction stands for every device: re-sending the old count must not undo it.
+            steps = min(steps, ceilings[day])
+        # Newly unusual: flagged for review (again, if it was reviewed at a lower count).
+        flagged = old_flagged or (steps > FLAG_DAILY_ABOVE and steps > old_steps)
+        counted[day] = counted_steps(steps, flagged=flagged)
         distance_m = _max_or_none(old_distance, sample.distance_m if sample else None)
         floors = _max_or_none(old_floors, sample.floors if sample else None)
         if old is not None and (steps, distance_m, floors) == (old_steps, old_distance, old_floors):
@@ -347,8 +387,7 @@ def _write_days(
             user=user, day=day, source=source, steps=steps, distance_m=distance_m, floors=floors,
             created_at=now, updated_at=now,
         )  # fmt: skip
-        if steps > FLAG_DAILY_ABOVE and steps > old_steps:
-            # Newly unusual: flagged for review (again, if it was reviewed at a lower count).
+        if flagged and not old_flagged:
             row.flagged = True
             unusual.append(row)
         else:
@@ -359,11 +398,11 @@ def _write_days(
     if unusual:
         review = ["flagged", "reviewed_at", "reviewed_by"]
         _upsert(DailySteps, unusual, unique_fields=["user", "day", "source"], update_fields=counts + review)
-    return device_days
+    return counted
 
 
 def _raise_totals(
-    user: User, device_days: dict[date, int], stored: dict[date, DayTotal], now: datetime
+    user: User, device_days: dict[date, int], stored: dict[date, DayTotal], settings: DaySettingsOf, now: datetime
 ) -> list[DayChange]:
     """The user's totals after one device's counts went up (or stayed).
 
@@ -378,37 +417,45 @@ def _raise_totals(
         old = row.steps if row else 0
         if row is None or device_steps > old:
             new, reached_at = max(old, device_steps), now
-            rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at))
+            rows.append(
+                DayTotal(user=user, day=day, steps=new, reached_at=reached_at, ceiling=row.ceiling if row else None)
+            )
         else:
             new, reached_at = old, row.reached_at
-        changes.append(DayChange(day=day, old_total=old, new_total=new, goal=user.daily_goal, reached_at=reached_at))
+        changes.append(
+            DayChange(day=day, old_total=old, new_total=new, goal=settings.goal_on(day), reached_at=reached_at)
+        )
     if rows:
         _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at"])
     return changes
 
 
 def _recompute_totals(user: User, touched: list[date], now: datetime) -> list[DayChange]:
-    """Recomputes the user's total (max over sources) for the touched days."""
-    maxima = dict(
-        DailySteps.objects.filter(user=user, day__in=touched)
-        .values("day")
-        .annotate(top=Max("steps"))
-        .values_list("day", "top")
-    )
+    """Recomputes the user's total for the touched days from every source, as
+    each counts (``counted_steps``) and under the day's correction."""
+    maxima: dict[date, int] = {}
+    for day, steps, flagged in DailySteps.objects.filter(user=user, day__in=touched).values_list(
+        "day", "steps", "flagged"
+    ):
+        maxima[day] = max(maxima.get(day, 0), counted_steps(steps, flagged=flagged))
     stored = {row.day: row for row in DayTotal.objects.filter(user=user, day__in=touched)}
+    settings = day_settings(user)
     changes, rows = [], []
     for day in touched:
         row = stored.get(day)
         old = row.steps if row else 0
-        new = maxima.get(day) or 0
+        ceiling = row.ceiling if row else None
+        new = min(maxima.get(day, 0), ceiling) if ceiling is not None else maxima.get(day, 0)
         if row is None or new != old:
             reached_at = now if row is None or new > old else row.reached_at
-            rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at))
+            rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at, ceiling=ceiling))
         else:
             reached_at = row.reached_at
-        changes.append(DayChange(day=day, old_total=old, new_total=new, goal=user.daily_goal, reached_at=reached_at))
+        changes.append(
+            DayChange(day=day, old_total=old, new_total=new, goal=settings.goal_on(day), reached_at=reached_at)
+        )
     if rows:
-        _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at"])
+        _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at", "ceiling"])
     return changes
 
 
@@ -436,27 +483,41 @@ def correct_daily_steps(
             created_at=now,
         )
         row.steps = steps
-        row.ceiling = steps
-        hours = HourlySteps.objects.filter(user=user, day=day, source=source)
-        if steps < (hours.aggregate(total=Sum("steps"))["total"] or 0):
-            # A day never counts less than its hours: hours above the corrected total go with it.
-            hours.delete()
         row.flagged = False
         row.reviewed_at, row.reviewed_by = now, staff
         row.updated_at = now
-        row.save(update_fields=["steps", "ceiling", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
+        row.save(update_fields=["steps", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
+        # The correction is the day's: no other device holds more, now or later.
+        DailySteps.objects.filter(user=user, day=day, steps__gt=steps).update(steps=steps, updated_at=now)
+        hour_sums = HourlySteps.objects.filter(user=user, day=day).values("source").annotate(total=Sum("steps"))
+        # A day never counts less than its hours: a device's hours above the corrected count go.
+        over = [item["source"] for item in hour_sums if item["total"] > steps]
+        if over:
+            HourlySteps.objects.filter(user=user, day=day, source__in=over).delete()
+        DayTotal.objects.update_or_create(
+            user=user, day=day, defaults={"ceiling": steps}, create_defaults={"ceiling": steps, "reached_at": now}
+        )
         (change,) = _recompute_totals(user, [day], now)
         _publish(user, [change], Origin.CORRECTION, now)
     return change
 
 
 def review_flagged_days(*, staff: User, ids: Iterable[int], now: datetime) -> int:
-    """Staff looked at unusual days and let them stand; returns how many were flagged."""
+    """Staff looked at unusual days and let them stand; returns how many were
+    flagged. Those days now count in full: their totals are recomputed."""
     if not staff.is_staff:
         raise StaffOnlyError("Only staff can review step counts.")
-    return DailySteps.objects.filter(pk__in=list(ids), flagged=True).update(
-        flagged=False, reviewed_at=now, reviewed_by=staff, updated_at=now
-    )
+    with transaction.atomic():
+        rows = list(DailySteps.objects.select_for_update().filter(pk__in=list(ids), flagged=True))
+        DailySteps.objects.filter(pk__in=[row.pk for row in rows]).update(
+            flagged=False, reviewed_at=now, reviewed_by=staff, updated_at=now
+        )
+        days_by_user: dict[int, set[date]] = {}
+        for row in rows:
+            days_by_user.setdefault(row.user_id, set()).add(row.day)
+        for user in User.objects.filter(pk__in=days_by_user).order_by("pk"):
+            _publish(user, _recompute_totals(user, sorted(days_by_user[user.pk]), now), Origin.CORRECTION, now)
+    return len(rows)
 
 
 def publish_deleted_days(event: AccountDeleted) -> None:
@@ -509,6 +570,8 @@ def _import_refusal(item: ImportedDay, today: date) -> bool:
         return True
     if item.distance_m is not None and not 0 <= item.distance_m <= MAX_DISTANCE_M:
         return True
+    if sum(item.hours.values()) > MAX_DAILY_STEPS:
+        return True
     return any(not 0 <= steps <= MAX_HOURLY_STEPS for steps in item.hours.values())
 
 
@@ -544,18 +607,26 @@ def record_imported_steps(*, user: User, days: Iterable[ImportedDay], now: datet
         first_seen: dict[date, DayChange] = {}
         last_seen: dict[date, DayChange] = {}
         totals = _lock_user_and_read_totals(user, touched)
+        ceilings = {day: row.ceiling for day, row in totals.items() if row.ceiling is not None}
+        settings = day_settings(user)
         for source, items in sorted(by_source.items()):
-            hours = {start.astimezone(UTC): steps for item in items for start, steps in item.hours.items()}
-            hour_days = {start.astimezone(UTC): item.day for item in items for start in item.hours}
-            _write_hours(user, source, hours, now, days=hour_days)
+            # Each hour filed on its item's day: the local day where the source was.
+            hours = {
+                start.astimezone(UTC): _Hour(steps, item.day) for item in items for start, steps in item.hours.items()
+            }
+            hour_sums = _write_hours(user, source, hours, set(ceilings), now)
             samples = {item.day: DaySample(item.day, item.steps, item.distance_m) for item in items}
-            source_days = sorted(samples)
-            device_days = _write_days(user, source, source_days, samples, set(hour_days.values()), now)
-            for change in _raise_totals(user, device_days, totals, now):
+            device_days = _write_days(user, source, sorted(samples), samples, hour_sums, ceilings, now)
+            for change in _raise_totals(user, device_days, totals, settings, now):
                 first_seen.setdefault(change.day, change)
                 last_seen[change.day] = change
+                before = totals.get(change.day)
                 totals[change.day] = DayTotal(
-                    user=user, day=change.day, steps=change.new_total, reached_at=change.reached_at
+                    user=user,
+                    day=change.day,
+                    steps=change.new_total,
+                    reached_at=change.reached_at,
+                    ceiling=before.ceiling if before else None,
                 )
         changes = [
             DayChange(

@@ -1,7 +1,7 @@
 """The one parser of a sync. A REST body (``POST steps/sync``) and a
 ``steps`` message on ``/ws/steps/`` are validated by the same serializer, so
 both refuse the same things in the same words. Only shape and types are
-checked here; the rules (ranges, dates, hours on the user's clock) are
+checked here; the rules (ranges, dates, hours on the hour at their own offset) are
 ``services.validate_sync``'s, which every path shares too.
 """
 
@@ -15,7 +15,12 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from infrastructure.api.errors import validation_error_parts, validation_message
-from infrastructure.api.serializers import StrictSerializer
+from infrastructure.api.serializers import (
+    StrictSerializer,
+    SupportedDateField,
+    SupportedDateTimeField,
+    in_supported_range,
+)
 
 from .changes import DaySample, HourSample
 from .models import DEFAULT_SOURCE
@@ -34,20 +39,24 @@ class WholeNumberField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class OffsetDateTimeField(serializers.DateTimeField):
+class OffsetDateTimeField(SupportedDateTimeField):
     """An instant written with its UTC offset. A bare wall-clock time would have
     to be guessed in some zone, so it is refused rather than guessed."""
 
     default_error_messages = {"naive": "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00."}
 
     def enforce_timezone(self, value: datetime) -> datetime:
+        # Kept at the offset it was written with (DRF would move it to the server's zone):
+        # an hour is filed on the local day of the offset the phone was at.
         if timezone.is_naive(value):
             self.fail("naive")
-        return super().enforce_timezone(value)
+        if not in_supported_range(value.date()):
+            self.fail("out_of_range")
+        return value
 
 
 class DayInput(StrictSerializer):
-    date = serializers.DateField(help_text="Your local calendar day, YYYY-MM-DD.", error_messages=REQUIRED)
+    date = SupportedDateField(help_text="Your local calendar day, YYYY-MM-DD.", error_messages=REQUIRED)
     steps = WholeNumberField(help_text="The day's total so far on this device (0 to 100,000).", error_messages=REQUIRED)
     distance_m = WholeNumberField(required=False, allow_null=True, help_text="Metres walked (0 to 250,000).")
     floors = WholeNumberField(required=False, allow_null=True, help_text="Floors climbed (0 to 3,000).")
@@ -55,7 +64,9 @@ class DayInput(StrictSerializer):
 
 class HourInput(StrictSerializer):
     start = OffsetDateTimeField(
-        help_text="Start of the hour, with offset; on the hour in your time zone.", error_messages=REQUIRED
+        help_text="Start of the hour with the UTC offset the phone was at, on the hour at that offset (e.g. "
+        "10:00+05:30 in Kolkata); filed on that offset's local day.",
+        error_messages=REQUIRED,
     )
     steps = WholeNumberField(help_text="Steps in that hour on this device (0 to 15,000).", error_messages=REQUIRED)
 

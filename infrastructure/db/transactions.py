@@ -64,7 +64,7 @@ LOCK_WAIT_TIMEOUT = 1205
 RETRY_DELAYS = (0.1, 0.3, 0.6, 1.0, 1.5)
 
 # Set when run_idempotent_transaction gave up on a lost database: the request
-# around it should not be run again too (pedometer_site/middleware.py), or the
+# around it should not be run again too (infrastructure/db/middleware.py), or the
 # waits would multiply while the database is really down.
 _gave_up_on_outage: ContextVar[bool] = ContextVar("pedometer_gave_up_on_outage", default=False)
 
