@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "steps",
     "rankings",
     "notifications",
+    "challenges",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # task; the notification sweep re-queues what could not be queued. (Workers'
 # own reconnects pass their own limits and are unaffected.)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# `celery beat` (or `manage.py challenges_sweep --every 60`): challenges freeze
+# on time, and their pushes fall due. The embedded default needs neither (README, "Challenges").
+CELERY_BEAT_SCHEDULE = {
+    "challenges-sweep": {"task": "challenges.tasks.sweep", "schedule": envint("CHALLENGE_SWEEP_SECONDS", 60)},
+}
+
+# --- Challenges ------------------------------------------------------------
+
+# Hours after a challenge's last day during which late syncs for its days still count.
+CHALLENGE_GRACE_HOURS = envint("CHALLENGE_GRACE_HOURS", 72)
 
 # --- Firebase --------------------------------------------------------------
 
