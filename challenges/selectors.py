@@ -78,11 +78,12 @@ def _visible_to(user: User) -> Q:
 
 
 def visible_challenge(*, challenge_id: int, user: User) -> Challenge | None:
-    return Challenge.objects.filter(_visible_to(user), pk=challenge_id).select_related("group").distinct().first()
+    rows = Challenge.objects.filter(_visible_to(user), pk=challenge_id).select_related("group", "opponent")
+    return rows.distinct().first()
 
 
 def challenges_in_state(*, user: User, state: State | None, now: datetime, offset: int, limit: int) -> list[Challenge]:
-    rows = Challenge.objects.filter(_visible_to(user)).select_related("group").distinct()
+    rows = Challenge.objects.filter(_visible_to(user)).select_related("group", "opponent").distinct()
     if state is not None:
         rows = rows.filter(finalised_at__isnull=state != State.FINAL)
     rows = rows.annotate(participant_count=Count("participants", distinct=True)).order_by("starts_on", "id")

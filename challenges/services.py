@@ -51,6 +51,10 @@ class PermissionDeniedError(DomainError):
     code = "permission_denied"
 
 
+class NotFinalError(ConflictError):
+    code = "not_final"
+
+
 # --- Groups ----------------------------------------------------------------------
 
 

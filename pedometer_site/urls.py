@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("steps/", include("steps.urls")),
     path("", include("rankings.api_urls")),
+    path("", include("challenges.urls")),
 ]
 if settings.BENCH_ENDPOINTS:  # benchmark baselines (bench/ingest.py); never in production
     api_v1.append(path("bench/", include("bench.bare_upsert")))
