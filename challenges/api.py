@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.friends_api import PersonSerializer
 from accounts.models import User
 from pedometer_site.errors import NotFoundError
 from pedometer_site.serializers import StrictSerializer, validated
@@ -43,12 +44,7 @@ CONFLICT = "Conflict: see `error.message` (already joined, final, full, taken)."
 # --- Shapes ---------------------------------------------------------------------
 
 
-class PersonSerializer(serializers.Serializer):
-    id = serializers.UUIDField(source="uuid", help_text="The person's public id.")
-    display_name = serializers.CharField()
-
-
-class MemberSerializer(serializers.Serializer):
+class GroupMemberSerializer(serializers.Serializer):
     user = PersonSerializer()
     role = serializers.ChoiceField(choices=Role.choices)
     joined_at = serializers.DateTimeField()
@@ -65,7 +61,7 @@ class GroupSerializer(serializers.Serializer):
 
 
 class GroupDetailSerializer(GroupSerializer):
-    members = MemberSerializer(many=True, help_text="A page of members, oldest first.")
+    members = GroupMemberSerializer(many=True, help_text="A page of members, oldest first.")
     offset = serializers.IntegerField()
     limit = serializers.IntegerField()
 
@@ -74,7 +70,7 @@ class GroupListSerializer(serializers.Serializer):
     groups = GroupSerializer(many=True)
 
 
-class TeamSerializer(serializers.Serializer):
+class ChallengeTeamSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     size = serializers.IntegerField()
@@ -100,20 +96,20 @@ class ChallengeSerializer(serializers.Serializer):
 
 
 class ChallengeDetailSerializer(ChallengeSerializer):
-    teams = TeamSerializer(many=True)
+    teams = ChallengeTeamSerializer(many=True)
 
 
 class ChallengeListSerializer(serializers.Serializer):
     challenges = ChallengeSerializer(many=True)
 
 
-class ParticipantSerializer(serializers.Serializer):
+class ChallengeEntrantSerializer(serializers.Serializer):
     challenge = serializers.IntegerField()
     team = serializers.IntegerField(allow_null=True)
     joined_at = serializers.DateTimeField()
 
 
-class EntrySerializer(serializers.Serializer):
+class ChallengeEntrySerializer(serializers.Serializer):
     rank = serializers.IntegerField(help_text="Shared on equal scores (1, 2, 2, 4), earliest first.")
     score = serializers.FloatField(help_text="Steps, goal days, streak days, or a team's total or average.")
     name = serializers.CharField(help_text="A person's or team's name; \"former participant\" for a deleted account.")
@@ -122,13 +118,13 @@ class EntrySerializer(serializers.Serializer):
     team_name = serializers.CharField()
 
 
-class BoardMeSerializer(serializers.Serializer):
+class ChallengeBoardMeSerializer(serializers.Serializer):
     rank = serializers.IntegerField(allow_null=True)
     score = serializers.FloatField()
     team = serializers.IntegerField(allow_null=True)
 
 
-class BoardSerializer(serializers.Serializer):
+class ChallengeBoardSerializer(serializers.Serializer):
     challenge = serializers.IntegerField()
     state = serializers.ChoiceField(choices=State.choices)
     final = serializers.BooleanField(help_text="True once the table is frozen.")
@@ -136,8 +132,8 @@ class BoardSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     offset = serializers.IntegerField()
     limit = serializers.IntegerField()
-    entries = EntrySerializer(many=True)
-    me = BoardMeSerializer(allow_null=True, help_text="Your place; null if you are not in the challenge.")
+    entries = ChallengeEntrySerializer(many=True)
+    me = ChallengeBoardMeSerializer(allow_null=True, help_text="Your place; null if you are not in the challenge.")
     summary = serializers.DictField(
         help_text=(
             "head_to_head: {outcome: win|draw|pending, winner}; group_target: {total, target, percent, reached_on}."
@@ -296,7 +292,9 @@ def challenge_for(challenge_id: int, user: User, now) -> Challenge:
 
 
 class GroupListView(APIView):
-    @extend_schema(responses={200: GroupListSerializer}, tags=["groups"], summary="Your groups")
+    @extend_schema(
+        responses={200: GroupListSerializer}, tags=["groups"], summary="Your groups", operation_id="groups_mine"
+    )
     def get(self, request: Request) -> Response:
         rows = selectors.groups_of(user=request.user)
         return Response({"groups": [_group_body(m.group, m, m.members) for m in rows]})
@@ -378,6 +376,7 @@ class ChallengeListView(APIView):
     @extend_schema(
         parameters=[ChallengeListInput],
         responses={200: ChallengeListSerializer},
+        operation_id="challenges_list",
         tags=["challenges"],
         summary="Challenges you may see (open ones, your groups', yours), by state",
     )
@@ -444,7 +443,7 @@ class ChallengeDetailView(APIView):
 class ChallengeJoinView(APIView):
     @extend_schema(
         request=JoinInput,
-        responses={201: ParticipantSerializer, 409: OpenApiResponse(description=CONFLICT)},
+        responses={201: ChallengeEntrantSerializer, 409: OpenApiResponse(description=CONFLICT)},
         tags=["challenges"],
         summary="Join (a team challenge: with a team)",
         description=(
@@ -481,7 +480,9 @@ class ChallengeLeaveView(APIView):
 
 
 class TeamListView(APIView):
-    @extend_schema(responses={200: TeamSerializer(many=True)}, tags=["challenges"], summary="A challenge's teams")
+    @extend_schema(
+        responses={200: ChallengeTeamSerializer(many=True)}, tags=["challenges"], summary="A challenge's teams"
+    )
     def get(self, request: Request, challenge_id: int) -> Response:
         challenge = challenge_for(challenge_id, request.user, timezone.now())
         teams = selectors.teams_of(challenge=challenge)
@@ -489,7 +490,10 @@ class TeamListView(APIView):
 
     @extend_schema(
         request=TeamInput,
-        responses={201: TeamSerializer, 409: OpenApiResponse(description="Not a team challenge, name taken, ended.")},
+        responses={
+            201: ChallengeTeamSerializer,
+            409: OpenApiResponse(description="Not a team challenge, name taken, ended."),
+        },
         tags=["challenges"],
         summary="Add a team (join it with POST …/join {team})",
     )
@@ -504,7 +508,7 @@ class TeamListView(APIView):
 class ChallengeBoardView(APIView):
     @extend_schema(
         parameters=[BoardInput],
-        responses={200: BoardSerializer},
+        responses={200: ChallengeBoardSerializer},
         tags=["challenges"],
         summary="The board: provisional while running and in the grace window, frozen once final",
     )
@@ -528,7 +532,7 @@ class ChallengeBoardView(APIView):
 class ChallengeResultsView(APIView):
     @extend_schema(
         parameters=[BoardInput],
-        responses={200: BoardSerializer, 409: OpenApiResponse(description="Not final yet (`not_final`).")},
+        responses={200: ChallengeBoardSerializer, 409: OpenApiResponse(description="Not final yet (`not_final`).")},
         tags=["challenges"],
         summary="The final table (frozen: no later sync, correction or deletion changes it)",
     )
