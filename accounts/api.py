@@ -19,10 +19,15 @@ from .throttles import AuthAccountThrottle, AuthIPThrottle, RegisterIPThrottle
 
 class UserSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True, help_text="The user's public id.")
+    quiet_hours_start = serializers.TimeField(format="%H:%M", read_only=True, help_text="Local; pushes wait from then.")
+    quiet_hours_end = serializers.TimeField(format="%H:%M", read_only=True, help_text="Local; waiting pushes go then.")
 
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "timezone", "daily_goal", "visibility", "date_joined"]
+        fields = [
+            "id", "email", "display_name", "timezone", "daily_goal", "visibility",
+            "quiet_hours_start", "quiet_hours_end", "date_joined",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
@@ -64,6 +69,12 @@ class ProfileInput(StrictSerializer):
     timezone = _timezone_field(required=False)
     daily_goal = _goal_field(required=False)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    quiet_hours_start = serializers.TimeField(
+        required=False, format="%H:%M", help_text="Local HH:MM from which pushes wait (22:00 unless set)."
+    )
+    quiet_hours_end = serializers.TimeField(
+        required=False, format="%H:%M", help_text="Local HH:MM when waiting pushes go (07:00); equal: no quiet hours."
+    )
 
 
 class PasswordChangeInput(StrictSerializer):
