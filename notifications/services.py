@@ -32,7 +32,8 @@ from steps.local_days import local_today
 
 from . import fcm
 from .models import Kind, Notification, Status
-from .texts import goal_reached_text
+from .quiet_hours import release_at
+from .texts import text_for
 
 logger = logging.getLogger(__name__)
 
@@ -69,15 +70,44 @@ def queue_goal_notification(*, user: User, day: date, steps: int, now: datetime)
     today = local_today(user, now)
     if day not in (today, today - timedelta(days=1)):
         return
+    queue_notification(
+        user=user, kind=Kind.GOAL_REACHED, day=day, now=now, steps=steps, goal=user.daily_goal
+    )  # fmt: skip
+
+
+def queue_notification(
+    *,
+    user: User,
+    kind: str,
+    day: date,
+    now: datetime,
+    subject: str = "",
+    data: dict | None = None,
+    due: datetime | None = None,
+    steps: int = 0,
+    goal: int = 0,
+) -> bool:
+    """Owes ``user`` one push of ``kind`` about ``subject`` for ``day``, once; True if this call did.
+
+    Due at ``due`` (default now), later if that falls in the user's quiet hours.
+    The unique key on (user, day, kind, subject) makes a second row impossible;
+    a duplicate is absorbed in a savepoint, so it never breaks the caller's
+    transaction, and only the call that created the row queues a delivery,
+    after the commit.
+    """
+    due = release_at(user, due or now)
     # get_or_create inserts inside a savepoint and reads the winner's row on IntegrityError.
     notification, created = Notification.objects.get_or_create(
         user=user,
         day=day,
-        kind=Kind.GOAL_REACHED,
-        defaults={"steps": steps, "goal": user.daily_goal, "next_attempt_at": now, "created_at": now},
+        kind=kind,
+        subject=subject,
+        defaults={"steps": steps, "goal": goal, "data": data or {}, "next_attempt_at": due, "created_at": now},
     )
     if created:
-        transaction.on_commit(partial(enqueue_delivery, notification_id=notification.pk), robust=True)
+        eta = due if due > now else None
+        transaction.on_commit(partial(enqueue_delivery, notification_id=notification.pk, eta=eta), robust=True)
+    return created
 
 
 def enqueue_delivery(*, notification_id: int, eta: datetime | None = None) -> None:
@@ -119,7 +149,7 @@ def deliver_notification(*, notification_id: int, now: datetime) -> DeliveryRepo
     message_ids = dict(notification.message_ids)
     owed = [device for device in active_devices_of(user=notification.user) if str(device.uuid) not in message_ids]
 
-    results = fcm.send_pushes([_goal_push(notification, device) for device in owed])
+    results = fcm.send_pushes([_push(notification, device) for device in owed])
 
     retry_errors: list[str] = []
     gone_errors: list[str] = []
@@ -176,15 +206,26 @@ def _claim(*, notification_id: int, now: datetime) -> str | None:
     return lease if claimed else None
 
 
-def _goal_push(notification: Notification, device: Device) -> fcm.Push:
-    text = goal_reached_text(locale=device.locale, steps=notification.steps, goal=notification.goal)
+def _push(notification: Notification, device: Device) -> fcm.Push:
+    text = text_for(
+        kind=notification.kind,
+        locale=device.locale,
+        steps=notification.steps,
+        goal=notification.goal,
+        data=notification.data,
+    )
     day = notification.day.isoformat()
+    data = {"kind": notification.kind, "day": day, "steps": str(notification.steps), "goal": str(notification.goal)}
+    if notification.subject:
+        data["subject"] = notification.subject
+        data.update({key: str(value) for key, value in notification.data.items()})
+    suffix = f"-{notification.subject}" if notification.subject else ""
     return fcm.Push(
         token=device.token,
         title=text.title,
         body=text.body,
-        data={"kind": notification.kind, "day": day, "steps": str(notification.steps), "goal": str(notification.goal)},
-        collapse_key=f"{notification.kind}-{day}",
+        data=data,
+        collapse_key=f"{notification.kind}-{day}{suffix}",
     )
 
 
