@@ -274,3 +274,37 @@ def frozen_standings(challenge: Challenge) -> Standings:
 
 def standings(challenge: Challenge) -> Standings:
     return frozen_standings(challenge) if challenge.finalised_at is not None else live_standings(challenge)
+
+
+def passed_by(*, challenge: Challenge, user: User, changes: list) -> list[User]:
+    """The participants ``user`` went past with ``changes`` (days inside the period): on the
+    people board for total and head-to-head, in other teams for a team challenge. Their
+    score was above the user's before and is below it now (an equal score stays ahead:
+    it got there first)."""
+    cap = challenge.daily_cap
+    delta = sum(min(c.new_total, cap) - min(c.old_total, cap) for c in changes)
+    if delta <= 0:
+        return []
+    totals = (
+        _days_in_period(challenge).filter(steps__gt=0).values("user_id").annotate(total=Sum(Least("steps", Value(cap))))
+    )
+    if challenge.kind == Kind.TEAM:
+        return _teams_passed(challenge, user, delta)
+    new = next(iter(totals.filter(user_id=user.pk).values_list("total", flat=True)), 0)
+    old = new - delta
+    passed = totals.exclude(user_id=user.pk).filter(total__gt=old, total__lt=new).values_list("user_id", flat=True)
+    return list(User.objects.filter(pk__in=list(passed)))
+
+
+def _teams_passed(challenge: Challenge, user: User, delta: int) -> list[User]:
+    mine = Participant.objects.filter(challenge=challenge, user=user).values_list("team_id", flat=True).first()
+    if mine is None:
+        return []
+    table = {row.pk: row for row in live_standings(challenge).teams}
+    if mine not in table:
+        return []
+    size = table[mine].detail.get("members", 1) or 1
+    new = table[mine].score
+    old = new - (delta / size if challenge.team_scoring == "average" else delta)
+    passed = [pk for pk, row in table.items() if pk != mine and old < row.score < new]
+    return list(User.objects.filter(challenge_entries__challenge=challenge, challenge_entries__team_id__in=passed))

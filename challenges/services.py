@@ -291,7 +291,8 @@ def finalise(
         Finalisation.objects.create(challenge=locked, by=by, trigger=trigger, reason=reason, rows=len(rows), at=now)
     challenge.finalised_at, challenge.summary = locked.finalised_at, locked.summary
     logger.info("challenge %s finalised (%s): %d rows", challenge.pk, trigger, len(rows))
-    transaction.on_commit(lambda: _after_finalised(challenge.pk, now))
+    if trigger != "staff":  # a re-finalise corrects the table; it does not announce it again
+        transaction.on_commit(lambda: _after_finalised(challenge.pk, now))
     return True
 
 
