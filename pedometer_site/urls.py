@@ -24,6 +24,7 @@ if settings.BENCH_ENDPOINTS:  # benchmark baselines (bench/ingest.py); never in 
 
 urlpatterns = [
     path("", include("rankings.urls")),
+    path("", include("challenges.page_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", never_cache(ExportToDjangoView), name="metrics"),
