@@ -236,10 +236,14 @@ def challenge_body(challenge: Challenge, *, viewer: User, now, teams: list[Team]
     return body
 
 
+def _number(score: float) -> float | int:
+    return int(score) if float(score).is_integer() else score
+
+
 def entry_body(row: Row) -> dict:
     return {
         "rank": row.rank,
-        "score": row.score,
+        "score": _number(row.score),
         "name": row.name,
         "user": row.user_id,
         "team": row.team_id,
@@ -252,9 +256,9 @@ def board_body(challenge: Challenge, table: Standings, *, scope: Scope, viewer: 
     mine = table.row_of(user_pk=viewer.pk)
     if scope == Scope.TEAMS and mine is not None:
         team = next((row for row in table.teams if row.pk == mine.team_id), None)
-        me = {"rank": team.rank, "score": team.score, "team": team.pk} if team else None
+        me = {"rank": team.rank, "score": _number(team.score), "team": team.pk} if team else None
     else:
-        me = {"rank": mine.rank, "score": mine.score, "team": mine.team_id} if mine else None
+        me = {"rank": mine.rank, "score": _number(mine.score), "team": mine.team_id} if mine else None
     return {
         "challenge": challenge.pk,
         "state": challenge.state_at(now).value,

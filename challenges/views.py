@@ -4,12 +4,13 @@ static/challenge.js), its teams and, once final, its frozen results."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from . import selectors, services
-from .models import Challenge, Kind, State
+from .models import Challenge, GroupVisibility, Kind, State
 
 PAGE_ROWS = 100
 SCORE_LABELS = {
@@ -22,9 +23,12 @@ SCORE_LABELS = {
 }
 
 
+_OPEN = Q(group__isnull=True) | Q(group__visibility=GroupVisibility.PUBLIC)
+
+
 def _open_challenges() -> list[Challenge]:
     """What a signed-out visitor may see: challenges outside any private group."""
-    return list(Challenge.objects.filter(group__isnull=True, finalised_at__isnull=True).order_by("ends_on", "id")[:200])
+    return list(Challenge.objects.filter(_OPEN, finalised_at__isnull=True).order_by("ends_on", "id")[:200])
 
 
 def challenge_list_page(request: HttpRequest) -> HttpResponse:
@@ -45,7 +49,7 @@ def challenge_page(request: HttpRequest, challenge_id: int) -> HttpResponse:
     if request.user.is_authenticated:
         challenge = selectors.visible_challenge(challenge_id=challenge_id, user=request.user)
     else:
-        challenge = Challenge.objects.filter(pk=challenge_id, group__isnull=True).first()
+        challenge = Challenge.objects.filter(_OPEN, pk=challenge_id).first()
     if challenge is None:
         raise Http404("No such challenge.")
     services.finalise_if_due(challenge=challenge, now=now)
