@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer, validated
+from pedometer_site.serializers import StrictSerializer, WallClockField, validated
 
 from . import services
 from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, User, Visibility, validate_timezone
@@ -19,8 +19,8 @@ from .throttles import AuthAccountThrottle, AuthIPThrottle, RegisterIPThrottle
 
 class UserSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True, help_text="The user's public id.")
-    quiet_hours_start = serializers.TimeField(format="%H:%M", read_only=True, help_text="Local; pushes wait from then.")
-    quiet_hours_end = serializers.TimeField(format="%H:%M", read_only=True, help_text="Local; waiting pushes go then.")
+    quiet_hours_start = WallClockField(read_only=True, help_text="Local HH:MM; a due push waits from then.")
+    quiet_hours_end = WallClockField(read_only=True, help_text="Local HH:MM; waiting pushes go then.")
 
     class Meta:
         model = User
@@ -69,11 +69,11 @@ class ProfileInput(StrictSerializer):
     timezone = _timezone_field(required=False)
     daily_goal = _goal_field(required=False)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-    quiet_hours_start = serializers.TimeField(
-        required=False, format="%H:%M", help_text="Local HH:MM from which pushes wait (22:00 unless set)."
+    quiet_hours_start = WallClockField(
+        required=False, help_text="Local HH:MM from which pushes wait (22:00 unless set)."
     )
-    quiet_hours_end = serializers.TimeField(
-        required=False, format="%H:%M", help_text="Local HH:MM when waiting pushes go (07:00); equal: no quiet hours."
+    quiet_hours_end = WallClockField(
+        required=False, help_text="Local HH:MM when waiting pushes go (07:00); equal to the start: no quiet hours."
     )
 
 

@@ -315,6 +315,11 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI would otherwise send the schema's URL to validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two "visibility" fields with different choices: a user's and a group's.
+    "ENUM_NAME_OVERRIDES": {
+        "VisibilityEnum": "accounts.models.Visibility",
+        "GroupVisibilityEnum": "challenges.models.GroupVisibility",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "pedometer_site.schema.add_error_responses",

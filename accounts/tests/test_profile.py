@@ -15,7 +15,10 @@ def make_device(user: User, token: str) -> Device:
 
 @pytest.mark.django_db
 def test_me_shows_the_profile():
-    user = make_user(email="ada@example.com", display_name="Ada", timezone="Europe/Berlin", daily_goal=12_000)
+    user = make_user(
+        email="ada@example.com", display_name="Ada", timezone="Europe/Berlin", daily_goal=12_000,
+        quiet_hours_start=dt.time(22), quiet_hours_end=dt.time(7),
+    )  # fmt: skip
 
     response = client_for(user).get(ME)
 
@@ -70,7 +73,7 @@ def test_patch_me_sets_quiet_hours():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("value", ["25:00", "noon", 2200, None])
+@pytest.mark.parametrize("value", ["25:00", "noon", 2200, None, "22:00:00", "22:00Z", "7:00"])
 def test_patch_me_refuses_a_bad_quiet_hour(value):
     response = client_for(make_user()).patch(ME, {"quiet_hours_start": value}, format="json")
 
