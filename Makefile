@@ -12,7 +12,7 @@ TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
 	PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher
 
-.PHONY: run test test-dates bench venv services browser tools lint format serve requirements cluster cluster-down chaos
+.PHONY: run test test-dates bench venv services browser tools lint format serve requirements cluster cluster-down chaos deploy-check
 
 venv:
 	@scripts/bootstrap.sh
@@ -32,7 +32,7 @@ run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PO
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
 	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
 
-test: venv services browser tools lint  ## The whole suite, on MariaDB and Redis, with a real browser
+test: venv services browser tools lint deploy-check  ## The whole suite, on MariaDB and Redis, with a real browser
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 test-dates: venv services browser tools  ## The suite (less cluster and chaos) 400 days ahead and at a month end in Seoul
@@ -51,6 +51,10 @@ chaos: venv services  ## Just the chaos test (its own fresh cluster), printing i
 cluster-down:  ## Stop everything `make cluster` started
 	@scripts/cluster.sh down
 
+deploy-check: venv  ## Offline checks of deploy/: hadolint, terraform fmt, checkov (in .venv-iac)
+	@scripts/iac_venv.sh
+	@scripts/deploy_check.sh
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -63,3 +67,4 @@ requirements:  ## Re-pin requirements*.txt from requirements*.in
 	$(VENV)/bin/pip install -q pip-tools
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -c requirements.txt -o requirements-dev.txt requirements-dev.in
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-iac.txt requirements-iac.in

@@ -344,8 +344,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # After `collectstatic`, hashed and compressed names (cached forever by browsers).
 # Without it the manifest storage cannot name a single file and every page
 # that links a stylesheet (admin, API docs) fails, so fall back to plain names
-# served straight from the apps' folders.
-_COLLECTED = (STATIC_ROOT / "staticfiles.json").is_file()
+# served straight from the apps' folders. `collectstatic` itself runs before
+# there is a manifest, and only the manifest storage writes one: run it with
+# STATIC_MANIFEST=true (the Dockerfile does).
+_COLLECTED = envbool("STATIC_MANIFEST", (STATIC_ROOT / "staticfiles.json").is_file())
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
