@@ -389,7 +389,7 @@ class ChallengeListView(APIView):
         now = timezone.now()
         state = State(params["state"]) if params.get("state") else None
         # Without a sweeper (the embedded default) the list is where states move on.
-        services.finalise_due(now=now, limit=20)
+        services.finalise_due(now=now, limit=20, trigger="read")
         rows = selectors.challenges_in_state(
             user=request.user, state=state, now=now, offset=params["offset"], limit=params["limit"]
         )

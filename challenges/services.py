@@ -354,15 +354,16 @@ def finalise_if_due(*, challenge: Challenge, now: datetime) -> bool:
     return False
 
 
-def finalise_due(*, now: datetime, limit: int = 100) -> list[int]:
-    """The periodic sweep: freezes every challenge whose grace window is over."""
+def finalise_due(*, now: datetime, limit: int = 100, trigger: str = "sweep") -> list[int]:
+    """The periodic sweep (and, on the embedded default, a list read): freezes every
+    challenge whose grace window is over."""
     # ends_on + 1 day + 12 h + grace: every challenge due has ends_on at most today - 1.
     candidates = Challenge.objects.filter(finalised_at__isnull=True, ends_on__lt=now.date()).order_by("ends_on", "id")
     done = []
     for challenge in candidates[: limit * 4]:
         if len(done) >= limit:
             break
-        if now >= challenge.grace_ends_at and finalise(challenge=challenge, now=now, trigger="sweep"):
+        if now >= challenge.grace_ends_at and finalise(challenge=challenge, now=now, trigger=trigger):
             done.append(challenge.pk)
     return done
 

@@ -33,7 +33,7 @@ def _open_challenges() -> list[Challenge]:
 
 def challenge_list_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    services.finalise_due(now=now, limit=20)
+    services.finalise_due(now=now, limit=20, trigger="read")
     if request.user.is_authenticated:
         running = selectors.challenges_in_state(user=request.user, state=State.RUNNING, now=now, offset=0, limit=200)
         grace = selectors.challenges_in_state(user=request.user, state=State.GRACE, now=now, offset=0, limit=50)
