@@ -12,7 +12,7 @@ TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
 	PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher
 
-.PHONY: run test test-dates bench venv services browser tools lint format serve requirements cluster cluster-down chaos deploy-check
+.PHONY: run test test-dates bench venv services browser tools lint imports typecheck format serve requirements cluster cluster-down chaos deploy-check
 
 venv:
 	@scripts/bootstrap.sh
@@ -32,7 +32,7 @@ run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PO
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
 	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
 
-test: venv services browser tools lint deploy-check  ## The whole suite, on MariaDB and Redis, with a real browser
+test: venv services browser tools lint imports typecheck deploy-check  ## The whole suite, on MariaDB and Redis, with a real browser
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 test-dates: venv services browser tools  ## The suite (less cluster and chaos) 400 days ahead and at a month end in Seoul
@@ -42,7 +42,7 @@ bench: venv services  ## Every benchmark in one sitting -> bench/results/<date>.
 	@scripts/debian_tools.sh wrk
 	$(PY) bench/run_all.py
 
-cluster: venv  ## HAProxy + 3 app nodes + MariaDB primary/replica + Redis + worker, on loopback
+cluster: venv  ## HAProxy + 3 app nodes + 3-node Galera behind HAProxy + Redis with Sentinel + worker, on loopback
 	@scripts/cluster.sh up
 
 chaos: venv services  ## Just the chaos test (its own fresh cluster), printing its figures
@@ -58,6 +58,12 @@ deploy-check: venv  ## Offline checks of deploy/: hadolint, terraform fmt, check
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+imports: venv  ## No import cycles, between apps or inside one; dependencies point one way (pyproject.toml)
+	$(VENV)/bin/lint-imports --no-cache
+
+typecheck: venv  ## mypy with the Django and DRF stubs over the apps and the infrastructure (pyproject.toml)
+	$(VENV)/bin/mypy
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

@@ -1,5 +1,5 @@
 """Fixtures every app's tests share. Builders are plain functions in
-``pedometer_site/testing.py``, so a test shows what it depends on."""
+``pedometer_site/tests/testing.py``, so a test shows what it depends on."""
 
 import pytest
 from django.core.cache import cache

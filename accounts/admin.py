@@ -3,12 +3,11 @@ import uuid
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm
-from django.db import transaction
 
-from pedometer_site.replica import ReplicaChangelistMixin
-from rankings import services as rankings_services
+from infrastructure.db.replica import ReplicaChangelistMixin
 
 from .models import Device, User
+from .services import user_delete, user_saved_by_staff
 
 
 class DeviceInline(admin.TabularInline):
@@ -61,17 +60,13 @@ class UserAdmin(ReplicaChangelistMixin, BaseUserAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        if change and "visibility" in form.changed_data:
-            # Staff edits keep the leaderboard index in step, like the profile API does.
-            transaction.on_commit(lambda: rankings_services.reindex_user(user=obj))
+        if change:
+            user_saved_by_staff(user=obj, visibility_before=form.initial.get("visibility", obj.visibility))
 
     def delete_model(self, request, obj) -> None:
-        with transaction.atomic():
-            rankings_services.forget_user_on_commit(user=obj)
-            super().delete_model(request, obj)
+        user_delete(user=obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        with transaction.atomic():
-            for user in queryset:
-                rankings_services.forget_user_on_commit(user=user)
-            super().delete_queryset(request, queryset)
+        # One at a time through the service, so each deletion cleans up what it owns.
+        for user in queryset:
+            user_delete(user=user)

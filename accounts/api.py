@@ -10,10 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer, WallClockField, validated
+from infrastructure.api.serializers import StrictSerializer, WallClockField, validated
 
 from . import services
 from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, User, Visibility, validate_timezone
+from .requests import SignedInRequest
 from .throttles import AuthAccountThrottle, AuthIPThrottle, RegisterIPThrottle
 
 
@@ -165,16 +166,16 @@ class FirebaseView(PublicAuthView):
 
 class MeView(APIView):
     @extend_schema(responses={200: UserSerializer}, tags=["profile"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(request=ProfileInput, responses={200: UserSerializer}, tags=["profile"])
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: SignedInRequest) -> Response:
         user = services.user_update(user=request.user, **validated(ProfileInput, request.data))
         return Response(UserSerializer(user).data)
 
     @extend_schema(responses={204: None}, tags=["profile"])
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: SignedInRequest) -> Response:
         services.user_delete(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -188,6 +189,6 @@ class PasswordChangeView(APIView):
         tags=["profile"],
         description="Changes the password, signs out every other session, and returns a fresh token pair.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         tokens = services.password_change(user=request.user, **validated(PasswordChangeInput, request.data))
         return Response({"access": tokens.access, "refresh": tokens.refresh})

@@ -7,14 +7,14 @@ import uuid
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer, validated
+from infrastructure.api.serializers import StrictSerializer, validated
 
 from . import devices_selectors, devices_services
 from .models import Device, Platform
+from .requests import SignedInRequest
 
 # BCP 47 as phones report it: "en", "ko-KR", "zh-Hant-TW"; Android's "ko_KR" too.
 LOCALE_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$"
@@ -46,7 +46,7 @@ class DeviceRegisterInput(StrictSerializer):
 
 class DeviceListView(APIView):
     @extend_schema(responses={200: DeviceSerializer(many=True)}, tags=["devices"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return Response(DeviceSerializer(devices_selectors.devices_of(user=request.user), many=True).data)
 
     @extend_schema(
@@ -61,7 +61,7 @@ class DeviceListView(APIView):
             "changes. A token registered by another account moves to this one."
         ),
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         device, created = devices_services.device_register(
             user=request.user, now=timezone.now(), **validated(DeviceRegisterInput, request.data)
         )
@@ -72,6 +72,6 @@ class DeviceListView(APIView):
 
 class DeviceDetailView(APIView):
     @extend_schema(responses={204: None}, tags=["devices"], description="Forgets the device: no more pushes to it.")
-    def delete(self, request: Request, device_id: uuid.UUID) -> Response:
+    def delete(self, request: SignedInRequest, device_id: uuid.UUID) -> Response:
         devices_services.device_delete(user=request.user, device_id=device_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from pedometer_site.errors import NotFoundError
+from infrastructure.api.errors import NotFoundError
 
 from .models import Device, User
 

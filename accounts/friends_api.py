@@ -12,14 +12,14 @@ from uuid import UUID
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer, validated
+from infrastructure.api.serializers import StrictSerializer, validated
 
 from . import friends_services, selectors
 from .models import Friendship, FriendshipStatus
+from .requests import SignedInRequest
 from .throttles import FriendRequestThrottle
 
 
@@ -66,13 +66,13 @@ def _friendship_body(row: Friendship, viewer_pk: int) -> dict:
 
 class FriendListView(APIView):
     @extend_schema(responses={200: FriendListSerializer}, tags=["friends"], summary="Your friends")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return Response(FriendListSerializer({"friends": selectors.friends_of(request.user)}).data)
 
 
 class FriendDetailView(APIView):
     @extend_schema(responses={204: None}, tags=["friends"], summary="Stop being friends")
-    def delete(self, request: Request, user_id: UUID) -> Response:
+    def delete(self, request: SignedInRequest, user_id: UUID) -> Response:
         friends_services.friend_remove(user=request.user, friend_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -83,7 +83,7 @@ class FriendRequestListView(APIView):
         return [FriendRequestThrottle()] if self.request.method == "POST" else super().get_throttles()
 
     @extend_schema(responses={200: RequestListSerializer}, tags=["friends"], summary="Pending requests, both ways")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         body = {
             "incoming": selectors.incoming_requests(request.user),
             "outgoing": selectors.outgoing_requests(request.user),
@@ -109,7 +109,7 @@ class FriendRequestListView(APIView):
             "`THROTTLE_FRIEND_REQUEST_USER` requests per user (30 an hour), then a 429."
         ),
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = validated(FriendRequestInput, request.data)
         row = friends_services.friend_request_send(
             user=request.user, now=timezone.now(), to_user_id=data.get("user_id"), email=data.get("email")
@@ -122,20 +122,20 @@ class FriendRequestListView(APIView):
 
 class FriendRequestCancelView(APIView):
     @extend_schema(responses={204: None}, tags=["friends"], summary="Withdraw your request to this person")
-    def delete(self, request: Request, user_id: UUID) -> Response:
+    def delete(self, request: SignedInRequest, user_id: UUID) -> Response:
         friends_services.friend_request_cancel(user=request.user, to_user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FriendRequestAcceptView(APIView):
     @extend_schema(request=None, responses={200: FriendshipSerializer}, tags=["friends"], summary="Accept a request")
-    def post(self, request: Request, user_id: UUID) -> Response:
+    def post(self, request: SignedInRequest, user_id: UUID) -> Response:
         row = friends_services.friend_request_accept(user=request.user, from_user_id=user_id, now=timezone.now())
         return Response(_friendship_body(row, request.user.pk))
 
 
 class FriendRequestDeclineView(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["friends"], summary="Decline a request")
-    def post(self, request: Request, user_id: UUID) -> Response:
+    def post(self, request: SignedInRequest, user_id: UUID) -> Response:
         friends_services.friend_request_decline(user=request.user, from_user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

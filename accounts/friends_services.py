@@ -14,8 +14,9 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import Q
 
-from pedometer_site.errors import ConflictError, DomainError, NotFoundError
+from infrastructure.api.errors import ConflictError, DomainError, NotFoundError
 
+from .events import FriendshipChanged, friendship_changed
 from .models import Friendship, FriendshipStatus, User
 
 
@@ -74,6 +75,7 @@ def _accept(row: Friendship, now: datetime) -> Friendship:
     row.status = FriendshipStatus.ACCEPTED
     row.accepted_at = now
     row.save(update_fields=["status", "accepted_at"])
+    friendship_changed.publish(FriendshipChanged(users=(row.from_user, row.to_user), now_friends=True))
     return row
 
 
@@ -108,9 +110,16 @@ def friend_request_cancel(*, user: User, to_user_id: UUID) -> None:
 
 
 def friend_remove(*, user: User, friend_id: UUID) -> None:
-    deleted, _ = Friendship.objects.filter(
-        Q(from_user=user, to_user__uuid=friend_id) | Q(to_user=user, from_user__uuid=friend_id),
-        status=FriendshipStatus.ACCEPTED,
-    ).delete()
-    if not deleted:
-        raise NotFoundError("That person is not your friend.")
+    with transaction.atomic():
+        row = (
+            Friendship.objects.select_related("from_user", "to_user")
+            .filter(
+                Q(from_user=user, to_user__uuid=friend_id) | Q(to_user=user, from_user__uuid=friend_id),
+                status=FriendshipStatus.ACCEPTED,
+            )
+            .first()
+        )
+        if row is None:
+            raise NotFoundError("That person is not your friend.")
+        row.delete()
+        friendship_changed.publish(FriendshipChanged(users=(row.from_user, row.to_user), now_friends=False))

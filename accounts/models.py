@@ -2,7 +2,9 @@ import functools
 import uuid
 import zoneinfo
 from datetime import time
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -35,10 +37,10 @@ class Visibility(models.TextChoices):
     PRIVATE = "private", "Only me"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str | None, password: str | None = None, **fields):
+    def create_user(self, email: str | None, password: str | None = None, **fields: Any) -> "User":
         user = self.model(email=self.normalize_email(email) if email else None, **fields)
         user.set_password(password)  # None makes an unusable password (Firebase-only users)
         user.full_clean(exclude=["password"])
@@ -66,6 +68,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=DEFAULT_DAILY_GOAL,
         validators=[MinValueValidator(DAILY_GOAL_MIN), MaxValueValidator(DAILY_GOAL_MAX)],
     )
+    # Set once the goal or zone first changes: until then no DaySettings rows exist,
+    # and no sync of theirs spends a query looking for them.
+    day_settings_changed = models.BooleanField(default=False, editable=False)
     visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC)
     quiet_hours_start = models.TimeField(
         default=DEFAULT_QUIET_HOURS_START, help_text="Local time from which a due push waits (equal to the end: never)."
@@ -148,3 +153,22 @@ class Friendship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_user_id} -> {self.to_user_id} ({self.status})"
+
+
+class DaySettings(models.Model):
+    """The goal and time zone a user had from ``starts_on`` on, until the next
+    row. Written when either changes, so past days keep the goal and zone they
+    were walked under (``accounts.selectors.day_settings``). A user who never
+    changed either has no rows: their current values hold for every day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="day_settings")
+    starts_on = models.DateField(help_text="The user's local day from which these settings hold.")
+    daily_goal = models.PositiveIntegerField()
+    timezone = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name_plural = "day settings"
+        constraints = [models.UniqueConstraint(fields=["user", "starts_on"], name="day_settings_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} from {self.starts_on}: goal {self.daily_goal}, {self.timezone}"

@@ -9,12 +9,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections, router
 
-from .models import Friendship, FriendshipStatus, User, Visibility
+from .models import DaySettings, Friendship, FriendshipStatus, User, Visibility
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,49 @@ def users_visible_to(*, viewer: User, public_ids: Iterable[str | uuid.UUID]) -> 
             or user.visibility == Visibility.PUBLIC
             or (user.visibility == Visibility.FRIENDS and user.pk in friends)
         )
-        if not allowed:
+        if not allowed or user is None:
             refused.append(raw)
         elif user not in visible:  # the same id spelt twice (case)
             visible.append(user)
     return visible, refused
+
+
+@dataclass(frozen=True)
+class DaySettingsOf:
+    """A user's goal and zone for any day: what held on that day."""
+
+    current_goal: int
+    current_zone: str
+    history: list[tuple[date, int, str]]  # (starts_on, goal, zone), oldest first; empty if never changed
+
+    def goal_on(self, day: date) -> int:
+        return self._on(day)[0]
+
+    def zone_on(self, day: date) -> str:
+        return self._on(day)[1]
+
+    def _on(self, day: date) -> tuple[int, str]:
+        held = (self.current_goal, self.current_zone)
+        for starts_on, goal, zone in self.history:
+            if starts_on > day:
+                break
+            held = (goal, zone)
+        return held
+
+    def min_goal(self) -> int:
+        return min([self.current_goal, *(goal for _, goal, _ in self.history)])
+
+
+def day_settings(user: User) -> DaySettingsOf:
+    """One query, none for a user who never changed goal or zone (most of
+    them, and every sync of theirs)."""
+    history = (
+        list(
+            DaySettings.objects.filter(user=user)
+            .order_by("starts_on")
+            .values_list("starts_on", "daily_goal", "timezone")
+        )
+        if user.day_settings_changed
+        else []
+    )
+    return DaySettingsOf(current_goal=user.daily_goal, current_zone=user.timezone, history=history)

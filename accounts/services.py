@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone as django_timezone
 from firebase_admin import auth as firebase_auth
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, TokenError
 
-from pedometer_site.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
-from pedometer_site.firebase import firebase_app
-from rankings import services as rankings_services
+from infrastructure.api.errors import ConflictError, DomainError, InvalidInputError, ServiceUnavailableError
+from infrastructure.api.serializers import EARLIEST_DATE
+from infrastructure.firebase import firebase_app
 
-from .models import DEFAULT_DAILY_GOAL, User
+from .events import AccountDeleted, VisibilityChanged, account_deleted, visibility_changed
+from .models import DEFAULT_DAILY_GOAL, DaySettings, User
 
 logger = logging.getLogger(__name__)
 
@@ -76,24 +80,53 @@ def user_login(*, email: str, password: str) -> User:
     user = authenticate(username=email, password=password)
     if user is None:
         raise AuthenticationError("Email or password is wrong.")
-    update_last_login(None, user)  # what UPDATE_LAST_LOGIN promises; simplejwt only does it in its own views
+    update_last_login(None, user)  # type: ignore[arg-type]  # a signal receiver: the sender is unused; what UPDATE_LAST_LOGIN promises; simplejwt only does it in its own views
     return user
 
 
-def user_update(*, user: User, **changes: object) -> User:
+def _record_day_settings(user: User, *, before: tuple[int, str], now: datetime) -> None:
+    """A new goal or zone holds from the user's current day on; every day
+    before keeps what it had (the first change also writes down what that was)."""
+    if not user.day_settings_changed:
+        goal, zone = before
+        DaySettings.objects.create(user=user, starts_on=EARLIEST_DATE, daily_goal=goal, timezone=zone)
+        user.day_settings_changed = True
+        user.save(update_fields=["day_settings_changed"])
+    DaySettings.objects.update_or_create(
+        user=user,
+        starts_on=now.astimezone(user.zone).date(),
+        defaults={"daily_goal": user.daily_goal, "timezone": user.timezone},
+    )
+
+
+def user_update(*, user: User, now: datetime | None = None, **changes: object) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise InvalidInputError("These fields cannot be changed.", fields={name: ["Read-only."] for name in unknown})
     visibility_before = user.visibility
+    settings_before = (user.daily_goal, user.timezone)
     for name, value in changes.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password", "email"])
     with transaction.atomic():
         user.save(update_fields=list(changes))
-        if user.visibility != visibility_before:
-            # Boards must stop (or start) showing them at once, not at their next sync.
-            transaction.on_commit(lambda: rankings_services.reindex_user(user=user))
+        if (user.daily_goal, user.timezone) != settings_before:
+            _record_day_settings(user, before=settings_before, now=now or django_timezone.now())
+        _publish_visibility(user, visibility_before)
     return user
+
+
+def user_saved_by_staff(*, user: User, visibility_before: str) -> None:
+    """The admin saved ``user`` through its own form; tells whoever reacts,
+    as ``user_update`` does for the profile API."""
+    with transaction.atomic():
+        _publish_visibility(user, visibility_before)
+
+
+def _publish_visibility(user: User, before: str) -> None:
+    if user.visibility != before:
+        # Boards must stop (or start) showing them at once, not at their next sync.
+        visibility_changed.publish(VisibilityChanged(user=user, before=before))
 
 
 def password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
@@ -117,7 +150,9 @@ def refresh_rotate(*, refresh: str) -> TokenPair:
     user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
         raise AuthenticationError("This account no longer exists.")
-    _, spent_now = token.blacklist()
+    # simplejwt hints a BlacklistedToken; it returns get_or_create's (row, created).
+    blacklisted: Any = token.blacklist()
+    _, spent_now = blacklisted
     if not spent_now:  # a concurrent refresh spent it first
         raise AuthenticationError(SPENT_REFRESH)
     return tokens_for(user)
@@ -134,7 +169,8 @@ def refresh_revoke(*, refresh: str) -> None:
 
 def _live_refresh_token(refresh: str) -> RefreshToken:
     try:
-        return RefreshToken(refresh)  # checks signature, expiry and the blacklist
+        # simplejwt hints Token | None; it takes the encoded token, checking signature, expiry and the blacklist.
+        return RefreshToken(refresh)  # type: ignore[arg-type]
     except TokenError as exc:
         raise AuthenticationError(SPENT_REFRESH) from exc
 
@@ -148,10 +184,11 @@ def user_delete(*, user: User) -> None:
     """Removes the account and every row that belongs to it.
 
     Most rows go by cascade; tokens are kept by simplejwt with SET_NULL, so
-    they are deleted here explicitly.
+    they are deleted here explicitly. Apps holding copies elsewhere (the board
+    index) hear of it first, while the rows can still be read.
     """
     with transaction.atomic():
-        rankings_services.forget_user_on_commit(user=user)
+        account_deleted.publish(AccountDeleted(user=user, now=django_timezone.now()))
         OutstandingToken.objects.filter(user=user).delete()
         user.delete()
 

@@ -6,7 +6,7 @@ import hashlib
 
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
-from pedometer_site.throttling import RateFromSettings
+from infrastructure.api.throttling import RateFromSettings
 
 
 class _RateFromSettings(RateFromSettings, SimpleRateThrottle):

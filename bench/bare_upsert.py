@@ -1,8 +1,8 @@
 """The baseline `bench/ingest.py` measures the sync endpoint against: the same
 server, authentication and JSON, and one raw max-wins upsert, nothing else.
 
-Mounted at /api/v1/bench/ only when BENCH_ENDPOINTS is on, so it never exists
-in production. MySQL/MariaDB only.
+Mounted at /api/v1/bench/ by the bench-only URLconf (bench/urls.py), so it
+never exists in production. MySQL/MariaDB only.
 """
 
 from __future__ import annotations

@@ -55,13 +55,13 @@ SERVER_ENV = {
     # a connection per request, as `make run` and production do.
     "DB_CONN_MAX_AGE": "0",
     "ACCESS_TOKEN_MINUTES": "120",
-    "BENCH_ENDPOINTS": "1",
+    # The site plus the bare endpoint (bench/urls.py); the production URLconf has no such thing.
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
     # The per-user throttle still counts each request (its Redis cost is measured),
     # but a crowd of wrk connections must never be refused by it.
     "THROTTLE_SYNC_USER": "1000000/min",
     "SECURE_SSL_REDIRECT": "false",
     "LOG_LEVEL": "WARNING",
-    "DJANGO_SETTINGS_MODULE": "pedometer_site.settings",
 }
 
 LUA = r"""

@@ -10,9 +10,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
+from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED, TokenAuthMiddlewareStack
 from pedometer_site.asgi import django_asgi_app  # sets Django up before anything imports models
 from pedometer_site.routing import websocket_urlpatterns
-from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED, TokenAuthMiddlewareStack
 
 
 class EchoConsumer(AsyncWebsocketConsumer):

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from pedometer_site.errors import DomainError
+from infrastructure.api.errors import DomainError
 
 from . import services
 from .models import Challenge, Finalisation, Group, Membership, Participant, Result, Team

@@ -18,8 +18,8 @@ from rest_framework.views import APIView
 
 from accounts.friends_api import PersonSerializer
 from accounts.models import User
-from pedometer_site.errors import NotFoundError
-from pedometer_site.serializers import StrictSerializer, validated
+from infrastructure.api.errors import NotFoundError
+from infrastructure.api.serializers import StrictSerializer, validated
 
 from . import selectors, services
 from .models import (

@@ -18,8 +18,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from pedometer_site.socket_consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
-from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED
+from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED
+from infrastructure.sockets.consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
 from rankings.board_feed import BoardFeed, board_group, rows_message
 
 from . import selectors, services

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from pedometer_site.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
+from infrastructure.api.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
 from steps.local_days import local_today
 
 from . import selectors

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from pedometer_site.replica import ReplicaChangelistMixin
+from infrastructure.db.replica import ReplicaChangelistMixin
 
 from . import services
 from .models import Notification

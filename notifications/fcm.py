@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from firebase_admin import exceptions, messaging
 
-from pedometer_site import metrics
-from pedometer_site.firebase import firebase_app
+from infrastructure import metrics
+from infrastructure.firebase import firebase_app
 
 logger = logging.getLogger(__name__)
 

@@ -14,52 +14,51 @@ outcome was written.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
-from accounts.devices_selectors import active_devices_of
-from accounts.devices_services import device_deactivate
-from accounts.models import Device, User
+from accounts.models import User
+from steps.changes import DayChanges, Origin
 from steps.local_days import local_today
 
-from . import fcm
+from .delivery import MAX_ATTEMPTS, lease_free
 from .models import Kind, Notification, Status
 from .quiet_hours import release_at
-from .texts import text_for
+from .tasks import enqueue_delivery
 
 logger = logging.getLogger(__name__)
 
-# Transient failures are retried after 1, 2, 4, 8, 16 minutes; the sixth failure is final.
-MAX_ATTEMPTS = 6
-BACKOFF_FIRST = timedelta(minutes=1)
-BACKOFF_MAX = timedelta(minutes=30)
-# How long a claim lasts. Longer than one send can take (firebase-admin's HTTP
-# timeout is 120 s, and it retries once on a read error): a lease that runs out
-# while its worker is still sending would let a second worker send again.
-LEASE = timedelta(minutes=10)
 # The sweep leaves a due row alone this long, so the task already queued for it
 # (on commit, or with a retry's ETA) gets there first.
 SWEEP_GRACE = timedelta(seconds=30)
 SWEEP_BATCH = 1000
-# Workers' clocks may run a little behind the one that set an ETA.
-CLOCK_SKEW = timedelta(seconds=5)
 
-_lease_free = Q(leased_until__isnull=True)
+# A goal reached by a sync, a socket frame or an import is news; a count staff
+# corrected is not an achievement, and a deleted account has no one to tell.
+GOAL_ORIGINS = frozenset({Origin.SYNC, Origin.SOCKET, Origin.IMPORT})
+
+
+def queue_goal_notifications(event: DayChanges) -> None:
+    """In the transaction of the change (``steps.changes.day_changes``): a day
+    whose total went up may owe a "goal reached" push."""
+    if event.origin not in GOAL_ORIGINS:
+        return
+    for change in event.changes:
+        if change.new_total > change.old_total:
+            queue_goal_notification(user=event.user, day=change.day, steps=change.new_total, now=event.now)
 
 
 def queue_goal_notification(*, user: User, day: date, steps: int, now: datetime) -> None:
     """Owes ``user`` one "goal reached" push for ``day``, once.
 
-    Called by ``steps.services.record_steps`` inside its transaction whenever a
-    day's total went up. Only the user's local today and yesterday (a late
+    Called inside the transaction of a change whenever a day's total went
+    up (``queue_goal_notifications``). Only the user's local today and yesterday (a late
     sync) count, and only once the total reaches the goal. The unique key on
     (user, day, kind) makes a second row impossible; a duplicate is absorbed in
     a savepoint, so it never breaks the caller's transaction, and only the call
@@ -110,125 +109,6 @@ def queue_notification(
     return created
 
 
-def enqueue_delivery(*, notification_id: int, eta: datetime | None = None) -> None:
-    """Hands a row to the task queue (inline in the embedded default).
-
-    Never raises: if the broker is down the row stays pending and the sweep
-    queues it later, so the steps that earned it are never refused over it.
-    """
-    from . import tasks  # tasks import this module
-
-    if eta is not None and current_app.conf.task_always_eager:
-        return  # inline mode has no timer to wait for the ETA: the sweep retries the row
-    try:
-        tasks.deliver.apply_async((notification_id,), eta=eta, retry=False)
-    except Exception:
-        logger.warning("could not queue notification %s; the sweep will", notification_id, exc_info=True)
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    claimed: bool
-    status: str | None = None
-    retry_at: datetime | None = None
-
-
-def deliver_notification(*, notification_id: int, now: datetime) -> DeliveryReport:
-    """Claims one due row and pushes it to each of the user's active devices still owed it.
-
-    Call it with no transaction open: the claim must commit before FCM is
-    called. Returns what happened; ``retry_at`` is set when a transient error
-    left devices owed.
-    """
-    lease = _claim(notification_id=notification_id, now=now)
-    if lease is None:
-        return DeliveryReport(claimed=False)
-    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
-    if notification is None:  # the account was deleted just now
-        return DeliveryReport(claimed=False)
-    message_ids = dict(notification.message_ids)
-    owed = [device for device in active_devices_of(user=notification.user) if str(device.uuid) not in message_ids]
-
-    results = fcm.send_pushes([_push(notification, device) for device in owed])
-
-    retry_errors: list[str] = []
-    gone_errors: list[str] = []
-    for device, result in zip(owed, results, strict=True):
-        if result.outcome is fcm.Outcome.SENT:
-            message_ids[str(device.uuid)] = result.message_id
-        elif result.outcome is fcm.Outcome.GONE:
-            device_deactivate(device=device, reason=f"fcm: {result.error.split(':')[0]}")
-            gone_errors.append(f"{device.uuid}: {result.error}")
-        else:
-            retry_errors.append(f"{device.uuid}: {result.error}")
-
-    outcome: dict = {"message_ids": message_ids, "last_error": "\n".join(retry_errors + gone_errors)}
-    retry_at = None
-    if retry_errors and notification.attempts < MAX_ATTEMPTS:
-        retry_at = now + backoff(attempts=notification.attempts)
-        outcome.update(status=Status.PENDING, next_attempt_at=retry_at)
-    elif retry_errors:
-        outcome.update(status=Status.FAILED)
-    elif message_ids:
-        outcome.update(status=Status.SENT, sent_at=now)
-    elif gone_errors:
-        outcome.update(status=Status.FAILED)
-    else:
-        outcome.update(status=Status.SKIPPED)
-
-    written = Notification.objects.filter(pk=notification_id, lease_token=lease).update(
-        lease_token="", leased_until=None, **outcome
-    )
-    if not written:
-        logger.warning("notification %s: lease ran out during the send; another worker took it over", notification_id)
-    return DeliveryReport(claimed=True, status=outcome["status"], retry_at=retry_at)
-
-
-def backoff(*, attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed attempt: doubling, capped."""
-    return min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX)
-
-
-def _claim(*, notification_id: int, now: datetime) -> str | None:
-    """Takes the row for this worker if it is due and nobody holds it; the lease token, or None.
-
-    One conditional UPDATE: of two workers racing for a row, the second waits
-    on the row lock, then finds the lease taken and changes nothing.
-    """
-    lease = uuid.uuid4().hex
-    claimed = Notification.objects.filter(
-        _lease_free | Q(leased_until__lte=now),
-        pk=notification_id,
-        status=Status.PENDING,
-        next_attempt_at__lte=now + CLOCK_SKEW,
-        attempts__lt=MAX_ATTEMPTS,
-    ).update(lease_token=lease, leased_until=now + LEASE, attempts=F("attempts") + 1)
-    return lease if claimed else None
-
-
-def _push(notification: Notification, device: Device) -> fcm.Push:
-    text = text_for(
-        kind=notification.kind,
-        locale=device.locale,
-        steps=notification.steps,
-        goal=notification.goal,
-        data=notification.data,
-    )
-    day = notification.day.isoformat()
-    data = {"kind": notification.kind, "day": day, "steps": str(notification.steps), "goal": str(notification.goal)}
-    if notification.subject:
-        data["subject"] = notification.subject
-        data.update({key: str(value) for key, value in notification.data.items()})
-    suffix = f"-{notification.subject}" if notification.subject else ""
-    return fcm.Push(
-        token=device.token,
-        title=text.title,
-        body=text.body,
-        data=data,
-        collapse_key=f"{notification.kind}-{day}{suffix}",
-    )
-
-
 @dataclass(frozen=True)
 class SweepReport:
     requeued: list[int]
@@ -266,7 +146,7 @@ def sweep_notifications(*, now: datetime, limit: int = SWEEP_BATCH) -> SweepRepo
     Safe to run anywhere, any number of times: the claim keeps a re-queued
     row from being sent twice.
     """
-    unleased = _lease_free | Q(leased_until__lte=now)
+    unleased = lease_free | Q(leased_until__lte=now)
     gave_up = Notification.objects.filter(unleased, status=Status.PENDING, attempts__gte=MAX_ATTEMPTS).update(
         status=Status.FAILED,
         lease_token="",

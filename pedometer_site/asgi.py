@@ -3,7 +3,7 @@
 import gc
 import os
 
-from .http_handler import get_asgi_application
+from infrastructure.http.handler import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pedometer_site.settings")
 # Django must be set up before anything imports models, so this comes first.
@@ -12,8 +12,9 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
+from infrastructure.sockets.auth import BrowserOriginValidator, TokenAuthMiddlewareStack  # noqa: E402
+
 from .routing import websocket_urlpatterns  # noqa: E402
-from .websocket_auth import BrowserOriginValidator, TokenAuthMiddlewareStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -18,7 +18,7 @@ def _start_unpinned(task=None, **kwargs) -> None:
     # writes. A task run inline belongs to the request that ran it: keep its pin.
     if task is not None and task.request.is_eager:
         return
-    from .replica import reset_routing
+    from infrastructure.db.replica import reset_routing
 
     reset_routing()
 

@@ -8,6 +8,7 @@ Every variable is listed, with its default, in README.md ("Configuration").
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -33,6 +34,17 @@ def envint(name: str, default: int) -> int:
 
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def envhosts(name: str) -> list[tuple[str, int]]:
+    """``"h1:26379,h2:26379"`` -> ``[("h1", 26379), ("h2", 26379)]``."""
+    hosts = []
+    for item in envlist(name, ""):
+        host, sep, port = item.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not host:port")
+        hosts.append((host.strip("[]"), int(port)))
+    return hosts
 
 
 DEBUG = envbool("DEBUG", False)
@@ -71,7 +83,7 @@ MIDDLEWARE = [
     # First and last, so the request metrics time everything in between.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "pedometer_site.content_security.ContentSecurityPolicyMiddleware",
+    "infrastructure.http.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,8 +91,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "pedometer_site.middleware.primary_pin_middleware",
-    "pedometer_site.middleware.DatabaseOutageMiddleware",
+    "infrastructure.db.middleware.primary_pin_middleware",
+    "infrastructure.db.middleware.DatabaseOutageMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -124,8 +136,8 @@ DB_POOL_SIZE = envint("DB_POOL_SIZE", 10)
 DB_UNAVAILABLE_RETRY_AFTER = envint("DB_UNAVAILABLE_RETRY_AFTER", 5)
 
 
-def database_from_url(url: str, *, connect_timeout: int = DB_CONNECT_TIMEOUT) -> dict:
-    config = dj_database_url.parse(
+def database_from_url(url: str, *, connect_timeout: int = DB_CONNECT_TIMEOUT) -> dict[str, Any]:
+    config: dict[str, Any] = dj_database_url.parse(  # type: ignore[assignment]  # we add keys its TypedDict lacks
         url,
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
         # A kept connection is pinged before reuse, so a node recovers by
@@ -135,7 +147,7 @@ def database_from_url(url: str, *, connect_timeout: int = DB_CONNECT_TIMEOUT) ->
     if config["ENGINE"] == "django.db.backends.mysql":
         # Django's backend, reading the server's version once per process
         # instead of on a second connection per request (see the module).
-        config["ENGINE"] = "pedometer_site.mysql_backend"
+        config["ENGINE"] = "infrastructure.db.mysql_backend"
         config["OPTIONS"] = {
             "charset": "utf8mb4",
             # Strict mode turns silent truncation into an error; READ COMMITTED
@@ -159,30 +171,56 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"].setdefault("TEST", {})["MIRROR"] = "default"
 # Lag-tolerant reads go to "replica" only inside reading_from_replica();
 # everything else, and every read after a write, goes to the primary.
-DATABASE_ROUTERS = ["pedometer_site.db_router.PrimaryReplicaRouter"]
+DATABASE_ROUTERS = ["infrastructure.db.router.PrimaryReplicaRouter"]
 
-# --- Redis: cache, channel layer, task broker ------------------------------
+# --- Redis: cache, channel layer, task broker, board index -----------------
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A Sentinel group instead of one address: every client asks the Sentinels
+# where the master is, so a failover needs no one to repoint anything.
+REDIS_SENTINELS = envhosts("REDIS_SENTINELS")
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "mymaster")
+REDIS_SENTINEL_DB = envint("REDIS_SENTINEL_DB", 0)
 REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "pedometer")
 # The leaderboard index gives up on Redis this fast and answers from SQL.
 RANKINGS_REDIS_TIMEOUT_MS = envint("RANKINGS_REDIS_TIMEOUT_MS", 250)
+_SENTINEL_TIMEOUTS = {"socket_timeout": 1, "socket_connect_timeout": 1}
 
-if REDIS_URL:
+if REDIS_URL or REDIS_SENTINELS:
+    _cache_options: dict[str, Any] = {
+        "SOCKET_CONNECT_TIMEOUT": 1,
+        "SOCKET_TIMEOUT": 1,
+        # Redis only holds what can be rebuilt: when it is down the
+        # cache misses and throttles fail open (logged), never a 500.
+        "IGNORE_EXCEPTIONS": True,
+    }
+    if REDIS_SENTINELS:
+        # LOCATION as a list of one: the master only. As a plain string
+        # django-redis also reads from replicas, which were stale for seconds
+        # after a replica restarted (RECIPES).
+        _cache_location: str | list[str] = [f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_SENTINEL_DB}"]
+        _cache_options |= {
+            "CLIENT_CLASS": "django_redis.client.SentinelClient",
+            "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+            "SENTINELS": REDIS_SENTINELS,
+            "SENTINEL_KWARGS": _SENTINEL_TIMEOUTS,
+        }
+    else:
+        _cache_location = REDIS_URL
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _cache_location,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
-            "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-                # Redis only holds what can be rebuilt: when it is down the
-                # cache misses and throttles fail open (logged), never a 500.
-                "IGNORE_EXCEPTIONS": True,
-            },
+            "OPTIONS": _cache_options,
         }
     }
+    _channel_host: dict = (
+        {"sentinels": REDIS_SENTINELS, "master_name": REDIS_SENTINEL_MASTER, "db": REDIS_SENTINEL_DB}
+        | {"sentinel_kwargs": _SENTINEL_TIMEOUTS}
+        if REDIS_SENTINELS
+        else {"address": REDIS_URL}
+    )
     # Pub/sub: a group_send is one PUBLISH, and each process fans it out to its own
     # sockets, where the list-based layer pushes and pops once per member socket
     # (bench/live.py: p99 358 -> 226 ms, server CPU -25 %, at 1,000 sockets). Delivery
@@ -194,7 +232,7 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [
                     {
-                        "address": REDIS_URL,
+                        **_channel_host,
                         # redis-py 8 gives up on any read after 5 s by default; that killed
                         # idle sockets (1011) under channels-redis's 5 s blocking reads. Explicit,
                         # and short enough to notice a dead Redis.
@@ -213,8 +251,9 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Background tasks (Celery) ---------------------------------------------
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
-CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+_SENTINEL_BROKER = ";".join(f"sentinel://{host}:{port}/{REDIS_SENTINEL_DB}" for host, port in REDIS_SENTINELS)
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", _SENTINEL_BROKER or REDIS_URL or "memory://localhost/")
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or REDIS_SENTINELS))
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -224,7 +263,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # of kombu's default of retrying for seconds inside the request that queued the
 # task; the notification sweep re-queues what could not be queued. (Workers'
 # own reconnects pass their own limits and are unaffected.)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+if CELERY_BROKER_URL.startswith("sentinel://"):
+    # kombu asks the Sentinels for this master on every (re)connect.
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {"master_name": REDIS_SENTINEL_MASTER, "sentinel_kwargs": _SENTINEL_TIMEOUTS}
 # `celery beat` (or `manage.py challenges_sweep --every 60`): challenges freeze
 # on time, and their pushes fall due. The embedded default needs neither (README, "Challenges").
 CELERY_BEAT_SCHEDULE = {
@@ -277,10 +324,10 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["pedometer_site.parsers.JSONBodyParser"],
+    "DEFAULT_PARSER_CLASSES": ["infrastructure.api.parsers.JSONBodyParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "pedometer_site.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "infrastructure.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": os.environ.get("THROTTLE_AUTH_IP", "20/min"),
         "auth_account": os.environ.get("THROTTLE_AUTH_ACCOUNT", "5/min"),
@@ -322,14 +369,9 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "pedometer_site.schema.add_error_responses",
+        "infrastructure.api.schema.add_error_responses",
     ],
 }
-
-# --- Benchmarks -------------------------------------------------------------
-
-# Mounts the baseline endpoints bench/ingest.py compares against. Never in production.
-BENCH_ENDPOINTS = envbool("BENCH_ENDPOINTS", False)
 
 # --- Internationalisation, static ------------------------------------------
 

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
@@ -8,10 +7,12 @@ from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import admin_login, errors, health
+from infrastructure import health
+from infrastructure.api import errors
+from infrastructure.http import admin_login
 
 # Before admin.site.urls is read below, which binds the login view into its URLs.
-admin.site.login = admin_login.throttled(admin.site.login)
+admin.site.login = admin_login.throttled(admin.site.login)  # type: ignore[method-assign]  # on purpose
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -19,8 +20,6 @@ api_v1 = [
     path("", include("rankings.api_urls")),
     path("", include("challenges.urls")),
 ]
-if settings.BENCH_ENDPOINTS:  # benchmark baselines (bench/ingest.py); never in production
-    api_v1.append(path("bench/", include("bench.bare_upsert")))
 
 urlpatterns = [
     path("", include("rankings.urls")),

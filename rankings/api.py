@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site.serializers import StrictSerializer, validated
+from accounts.requests import SignedInRequest
+from infrastructure.api.serializers import StrictSerializer, SupportedDateField, validated
 
-from . import selectors
+from . import selectors, services
 from .periods import EARLIEST_DATE, BoardKey, Period
 from .selectors import MAX_LIMIT, MAX_OFFSET, Scope
 
@@ -22,7 +23,7 @@ SOURCE_HEADER = "X-Rankings-Source"
 
 
 class BoardQuery(StrictSerializer):
-    date = serializers.DateField(
+    date = SupportedDateField(
         required=False,
         help_text="A date in the period (for rolling7, its last day). Default: your local today.",
     )
@@ -30,11 +31,16 @@ class BoardQuery(StrictSerializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=100)
     offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
 
-    def validate_date(self, value):
-        latest = timezone.now().date() + timedelta(days=1)  # the furthest-ahead zone's today
-        if not EARLIEST_DATE <= value <= latest:
-            raise serializers.ValidationError(f"Must be between {EARLIEST_DATE} and {latest}.")
-        return value
+    def validate_date(self, value: dt.date) -> dt.date:
+        return checked_board_date(value)
+
+
+def checked_board_date(value: dt.date) -> dt.date:
+    """A board's date, as REST and the board socket accept it: no board is ahead of tomorrow."""
+    latest = timezone.now().date() + timedelta(days=1)  # the furthest-ahead zone's today
+    if not EARLIEST_DATE <= value <= latest:
+        raise serializers.ValidationError(f"Must be between {EARLIEST_DATE} and {latest}.")
+    return value
 
 
 class EntrySerializer(serializers.Serializer):
@@ -91,13 +97,13 @@ class LeaderboardView(APIView):
         tags=["rankings"],
         summary="A leaderboard page and your place on it",
     )
-    def get(self, request: Request, period: str) -> Response:
+    def get(self, request: SignedInRequest, period: str) -> Response:
         if period not in {p.value for p in Period}:
             raise serializers.ValidationError({"period": [f"Must be one of: {', '.join(p.value for p in Period)}."]})
         params = validated(BoardQuery, request.query_params)
         now = timezone.now()
         day = params.get("date") or selectors.default_date(request.user, now)
-        board = selectors.leaderboard(
+        board = services.read_leaderboard(
             viewer=request.user,
             key=BoardKey.of(period, day),
             scope=Scope(params["scope"]),

@@ -38,7 +38,7 @@ import re
 import time
 from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import redis
 import redis.asyncio
@@ -46,7 +46,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from pedometer_site import metrics
+from infrastructure import metrics, redis_clients
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +82,9 @@ def rows_message(event: dict) -> dict:
 
 
 class _RedisBoards:
-    def __init__(self, url: str, prefix: str) -> None:
-        self.url, self.prefix = url, prefix
-        self._sync_client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._sync_client = redis_clients.sync_client(socket_timeout=1, socket_connect_timeout=1)
         self._async_clients: dict[int, Any] = {}
 
     def _keys(self, period: str, key: str) -> list[str]:
@@ -108,9 +108,7 @@ class _RedisBoards:
         # Asyncio clients belong to the loop they were made on.
         loop = id(asyncio.get_running_loop())
         if loop not in self._async_clients:
-            self._async_clients = {
-                loop: redis.asyncio.Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1)
-            }
+            self._async_clients = {loop: redis_clients.async_client(socket_timeout=1, socket_connect_timeout=1)}
         return self._async_clients[loop]
 
 
@@ -138,11 +136,11 @@ _redis_boards: dict[tuple[str, str], _RedisBoards] = {}
 
 
 def _boards() -> _RedisBoards | _MemoryBoards:
-    if not settings.REDIS_URL:
+    if not redis_clients.redis_configured():
         return _memory_boards
-    where = (settings.REDIS_URL, settings.REDIS_KEY_PREFIX)
+    where = (redis_clients.where(), settings.REDIS_KEY_PREFIX)
     if where not in _redis_boards:
-        _redis_boards[where] = _RedisBoards(*where)
+        _redis_boards[where] = _RedisBoards(settings.REDIS_KEY_PREFIX)
     return _redis_boards[where]
 
 
@@ -208,13 +206,16 @@ class BoardFeed:
         if not rows:
             return 0
         event = {"type": EVENT_TYPE, "period": period, "key": key, "rows": rows}
-        await get_channel_layer().group_send(self.group_for(period, key), event)
+        layer = get_channel_layer()
+        assert layer is not None  # settings always name a layer (in memory when there is no Redis)
+        await layer.group_send(self.group_for(period, key), event)
         return 1
 
     async def _rows(self, period: str, key: str, users: list[str]) -> list[dict]:
         if asyncio.iscoroutinefunction(self.rows_for):
             return await self.rows_for(period, key, users)
-        return await database_sync_to_async(self.rows_for)(period, key, users)
+        rows = await database_sync_to_async(self.rows_for)(period, key, users)
+        return cast(list[dict], rows)  # a plain function: its result, not an awaitable
 
     async def _run(self) -> None:
         failing = False

@@ -15,18 +15,24 @@ with 4401 all the same.
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 from redis.exceptions import RedisError
+from rest_framework import serializers
 
-from pedometer_site.socket_consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
-from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED, token_refused
+from accounts.models import User
+from infrastructure.api.serializers import SupportedDateField
+from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED, token_refused
+from infrastructure.sockets.consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
 
-from . import selectors
+from . import selectors, services
+from .api import checked_board_date
 from .board_feed import BoardFeed, rows_message
-from .periods import EARLIEST_DATE, BoardKey, Period
+from .periods import BoardKey, Period
 from .services import LIVE_PERIODS, board_group
 
 CLOSE_BAD_PERIOD = 4400
@@ -64,6 +70,11 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
             FEED.watch(*self.board)
         await self.accept()
         self.count_open()
+        if getattr(self, "date_error", None):
+            await self.send_json(
+                {"type": "error", "code": "validation_error", "message": "Bad date; showing today's board.",
+                 "fields": self.date_error}
+            )  # fmt: skip
         await self.send_json(snapshot)
 
     async def disconnect(self, code: int) -> None:
@@ -76,24 +87,25 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
         await self.send_json(rows_message(event))
 
     def _requested_date(self) -> date | None:
-        query = self.scope.get("query_string", b"").decode("latin-1")
-        for part in query.split("&"):
-            name, _, value = part.partition("=")
-            if name == "date":
-                try:
-                    day = date.fromisoformat(value)
-                except ValueError:
-                    return None
-                return day if day >= EARLIEST_DATE else None
-        return None
+        """``?date=`` checked as the REST board checks it; a bad one is kept in
+        ``date_error`` (told to the client) and the board is the default one."""
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("date")
+        if not values:
+            return None
+        try:
+            return checked_board_date(SupportedDateField().run_validation(values[0]))
+        except serializers.ValidationError as exc:
+            self.date_error = {"date": [str(message) for message in exc.detail]}
+            return None
 
     @database_sync_to_async
     def _snapshot(self) -> dict:
         user = self.scope.get("user")
-        viewer = user if user is not None and user.is_authenticated else None
+        # The auth middleware puts one of our users there (lazily) once signed in.
+        viewer = cast(User, user) if user is not None and user.is_authenticated else None
         now = timezone.now()
         key = BoardKey.of(self.period, self._requested_date() or selectors.default_date(viewer, now))
-        board = selectors.leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
+        board = services.read_leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
         rows = [
             {"rank": e.rank, "user": str(e.user_id), "display_name": e.display_name, "steps": e.steps}
             for e in board.entries

@@ -23,6 +23,14 @@ keys as well), so a board never holds half an index.
 When Redis cannot be reached every function here raises ``IndexUnavailable``
 quickly (short socket timeouts, then a short circuit breaker), and callers
 answer from SQL.
+
+After a Sentinel failover the new master is the old replica, which may lack
+the last writes the old master took (replication is asynchronous). So on its
+first contact, and on the first contact after a lost connection, a process
+compares the master's replication id with the one the boards were last
+vouched for under (``…:rank:replid``); a new id means a new master, and every
+board loses its "ready" marker: readers answer from SQL and each board is
+rebuilt from MySQL, once, by whichever process saw it first.
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from pedometer_site import metrics
+from infrastructure import metrics, redis_clients
 
 from .periods import BoardKey
 
@@ -138,18 +146,20 @@ _down_until: dict[str, float] = {}
 # contact their "ready" marker is dropped, so readers go to SQL and the board is
 # rebuilt instead of serving totals that miss those writes.
 _stale_ready_keys: set[str] = set()
+# Redis instances (by ``where()``) whose master this process has not checked
+# since it last lost them: it may be a new master that lost writes.
+_master_verified: set[str] = set()
 
 
 def enabled() -> bool:
-    return bool(settings.REDIS_URL)
+    return redis_clients.redis_configured()
 
 
 def _client() -> redis.Redis:
-    url = settings.REDIS_URL
+    url = redis_clients.where()
     if url not in _clients:
         timeout = settings.RANKINGS_REDIS_TIMEOUT_MS / 1000
-        _clients[url] = redis.Redis.from_url(
-            url,
+        _clients[url] = redis_clients.sync_client(
             socket_connect_timeout=timeout,
             socket_timeout=timeout,
             # One immediate retry covers a pooled connection that went stale
@@ -171,12 +181,15 @@ def reset_state() -> None:
 def _redis(stale_on_failure: Sequence[str] = ()) -> Iterator[redis.Redis]:
     if not enabled():
         raise IndexUnavailable("disabled")
-    url = settings.REDIS_URL
+    url = redis_clients.where()
     if _down_until.get(url, 0) > time.monotonic():
         _stale_ready_keys.update(stale_on_failure)
         raise IndexUnavailable("redis_down")
     client = _client()
     try:
+        if url not in _master_verified:
+            _forget_boards_if_new_master(client)
+            _master_verified.add(url)
         if _stale_ready_keys:
             stale = list(_stale_ready_keys)
             client.delete(*stale)
@@ -186,10 +199,35 @@ def _redis(stale_on_failure: Sequence[str] = ()) -> Iterator[redis.Redis]:
         _stale_ready_keys.update(stale_on_failure)
         if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
             _down_until[url] = time.monotonic() + BREAKER_SECONDS
+            _master_verified.discard(url)
             logger.warning("rankings index unreachable: %s", exc)
         else:  # a bug or a full Redis: still never the user's problem
             logger.exception("rankings index error")
         raise IndexUnavailable("redis_down") from exc
+
+
+def _replid_key() -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:rank:replid"
+
+
+def _forget_boards_if_new_master(client: redis.Redis) -> None:
+    """A master under a replication id the boards were not vouched for under
+    (a promoted replica, or a restarted Redis) may miss writes: every board
+    loses its "ready" marker (and any repair marker, whose task may have died
+    with the old master), so each is read from SQL and rebuilt."""
+    replid = client.info("replication").get("master_replid")
+    vouched = client.get(_replid_key())
+    if not replid or vouched == replid:
+        return
+    if vouched is None:  # a first contact, or an emptied Redis (nothing is ready there either)
+        client.set(_replid_key(), replid)
+        return
+    pattern = f"{settings.REDIS_KEY_PREFIX}:rank:*"
+    stale = [key for key in client.scan_iter(match=pattern, count=1000) if key.endswith((":ready", ":repair"))]
+    if stale:
+        client.delete(*stale)
+        logger.warning("rankings index: a new Redis master (%s); %d boards will be rebuilt", replid, len(stale))
+    client.set(_replid_key(), replid)
 
 
 # --- Lua: each runs atomically in Redis ---------------------------------------

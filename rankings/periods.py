@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
+from infrastructure.api.serializers import EARLIEST_DATE as SUPPORTED_EARLIEST
 from steps.local_days import month_bounds, rolling7_bounds, week_bounds
 
 
@@ -33,7 +34,7 @@ RETENTION = {
 # Local days end up to 14 hours after the UTC day does (UTC-12 and friends);
 # a day of margin keeps every zone's board alive until its own end.
 _ZONE_MARGIN = timedelta(days=1)
-EARLIEST_DATE = date(2000, 1, 1)
+EARLIEST_DATE = SUPPORTED_EARLIEST  # no board before the first day any endpoint accepts
 
 
 @dataclass(frozen=True, order=True)

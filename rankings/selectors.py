@@ -21,10 +21,11 @@ with a window function over the whole board (742 ms at a million rows).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from django.db import connection, connections, router
@@ -33,7 +34,7 @@ from django.utils import timezone
 
 from accounts.models import User, Visibility
 from accounts.selectors import friend_visibilities
-from pedometer_site.replica import reading_from_replica
+from infrastructure.db.replica import reading_from_replica
 from steps.models import DayTotal
 
 from . import index
@@ -91,6 +92,7 @@ class Board:
     entries: list[Entry]
     me: MyPlace | None
     source: str  # "index" or "sql"
+    index_lost: bool = False  # the index had no such board: a rebuild is due (``services.read_leaderboard``)
 
 
 def leaderboard(
@@ -108,19 +110,17 @@ def leaderboard(
     rows: list[RankedRow] | None = None
     me: MyPlace | None = None
     source = "sql"
+    index_lost = False
     if use_index and index.enabled() and key.is_indexed(now):
         try:
             rows, me = _from_index(key, audience, offset=offset, limit=limit)
             source = "index"
         except index.IndexUnavailable as exc:
             index.count_fallback(exc.reason)
-            if exc.reason == "not_ready":
-                from .services import request_repair  # services import this module
-
-                request_repair(board=key)
+            index_lost = exc.reason == "not_ready"
     if rows is None:
         rows, me = _from_sql(key, audience, offset=offset, limit=limit)
-    return Board(key=key, scope=scope, entries=_named(rows), me=me, source=source)
+    return Board(key=key, scope=scope, entries=_named(rows), me=me, source=source, index_lost=index_lost)
 
 
 def _from_index(
@@ -176,7 +176,7 @@ def public_rows(key: BoardKey, user_ids: list[str], *, within: int) -> list[dict
     if not people:
         return []
     pks = [pk for pk, _, _ in people]
-    places: dict[int, tuple[int, int | None]] | None = None
+    places: Mapping[int, tuple[int, int | None]] | None = None
     if index.enabled() and key.is_indexed(timezone.now()):
         try:
             places = index.public_places(key, pks)
@@ -198,10 +198,10 @@ def public_rows(key: BoardKey, user_ids: list[str], *, within: int) -> list[dict
 # --- SQL -----------------------------------------------------------------------
 
 
-def board_totals(key: BoardKey, who: Q | None = None) -> QuerySet:
+def board_totals(key: BoardKey, who: Q | None = None) -> QuerySet[Any, Any]:
     """Each user's total on the board as (user_id, total, last) rows, unordered."""
     # One day is an equality, so the board index serves the ORDER BY.
-    rows = (
+    rows: QuerySet[Any, Any] = (
         DayTotal.objects.filter(day=key.start)
         if key.days == 1
         else DayTotal.objects.filter(day__range=(key.start, key.end))

@@ -8,22 +8,22 @@ nothing here ever raises into the sync that called it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
+from uuid import UUID
 
-from django.db import transaction
 from django.utils import timezone
 
+from accounts.events import VisibilityChanged
 from accounts.models import User, Visibility
+from steps.changes import DayChange, DayChanges
 from steps.models import DayTotal
 
 from . import index, selectors
 from .board_feed import note_board_changes
 from .periods import RETENTION, BoardKey, Period
-
-if TYPE_CHECKING:
-    from steps.services import DayChange
+from .tasks import rebuild_board_task
 
 logger = logging.getLogger(__name__)
 
@@ -35,27 +35,35 @@ def board_group(period: Period | str) -> str:
     return f"board.{period}"
 
 
-def index_day_totals(*, user: User, changes: Sequence[DayChange]) -> None:
-    """Called after ``record_steps`` commits, with the days whose totals changed.
+def index_day_changes(event: DayChanges) -> None:
+    """After commit (``steps.changes.day_changes``), whatever the origin: a
+    correction or a deletion lowers totals the index must follow."""
+    _index(event.user_pk, event.user.uuid, event.changes)
 
-    Writes the user's absolute totals for every board those days belong to
-    (day, week, month, the seven rolling7 windows), then notes the change
-    for the live boards. A lowered total (a staff correction) is forced
-    past the index's max-wins rule.
+
+def index_day_totals(*, user: User, changes: Sequence[DayChange]) -> None:
+    _index(user.pk, user.uuid, changes)
+
+
+def _index(user_pk: int, public_id: UUID, changes: Sequence[DayChange]) -> None:
+    """Writes the user's absolute totals for every board the changed days
+    belong to (day, week, month, the seven rolling7 windows), then notes the
+    change for the live boards. A lowered total (a staff correction, a
+    deletion) is forced past the index's max-wins rule.
     """
     if not changes:
         return
     force = any(change.new_total < change.old_total for change in changes)
     totals: dict[BoardKey, tuple[int, datetime | None]] = {}
     try:
-        totals, visibility = _write_boards(user.pk, {change.day for change in changes}, force=force)
+        totals, visibility = _write_boards(user_pk, {change.day for change in changes}, force=force)
     except index.IndexUnavailable:
         pass  # the boards were marked stale; SQL answers until they are rebuilt
-    except Exception:  # the sync is committed: never fail it because of the index
-        logger.exception("rankings index write failed for user %s", user.pk)
+    except Exception:  # the change is committed: never fail it because of the index
+        logger.exception("rankings index write failed for user %s", user_pk)
     else:
         if visibility == Visibility.PUBLIC:
-            _broadcast(user, totals)
+            _broadcast(public_id, totals)
 
 
 def _boards_of(days: Iterable[date], now: datetime) -> list[BoardKey]:
@@ -64,10 +72,11 @@ def _boards_of(days: Iterable[date], now: datetime) -> list[BoardKey]:
 
 
 def _write_boards(
-    user_pk: int, days: Iterable[date], *, force: bool, remove: bool = False
+    user_pk: int, days: Iterable[date], *, force: bool
 ) -> tuple[dict[BoardKey, tuple[int, datetime | None]], str]:
     """Recomputes the user's totals on every indexed board holding ``days``
-    from MySQL and writes them, absolute. Returns them, and the visibility
+    from MySQL and writes them, absolute (a user with no rows left, deleted
+    or corrected to 0, leaves the boards). Returns them, and the visibility
     they were written with."""
     boards = _boards_of(days, timezone.now())
     if not boards:
@@ -86,10 +95,10 @@ def _write_boards(
         reached = max((reached for _, reached in inside), default=None)
         totals[board] = (total, reached)
         member = None
-        if total > 0 and reached is not None and not remove:
+        if total > 0 and reached is not None:
             member = index.encode_member(steps=total, reached_at=reached, pk=user_pk)
         puts.append(index.Put(board=board, pk=user_pk, member=member, public=public))
-    index.put_many(puts, force=force or remove)
+    index.put_many(puts, force=force)
     return totals, visibility
 
 
@@ -110,63 +119,29 @@ def reindex_user(*, user: User) -> None:
         logger.exception("rankings reindex failed for user %s", user.pk)
 
 
-def forget_user_on_commit(*, user: User) -> None:
-    """Call inside the transaction that deletes ``user``: takes them off every
-    board once it commits (their days are gone by then, so find them now)."""
-    days = _indexed_days(user.pk, timezone.now())
-    pk = user.pk
-
-    def forget() -> None:
-        try:
-            _write_boards(pk, days, force=True, remove=True)
-        except index.IndexUnavailable:
-            pass
-        except Exception:
-            logger.exception("rankings removal failed for user %s", pk)
-
-    transaction.on_commit(forget)
+def on_visibility_changed(event: VisibilityChanged) -> None:
+    """After commit (``accounts.events.visibility_changed``)."""
+    reindex_user(user=event.user)
 
 
 # --- Rebuild and self-repair -------------------------------------------------------
 
 
-def rebuild_board(*, board: BoardKey, progress: Callable[[int], None] | None = None, batch: int = 10_000) -> int | None:
-    """Rebuilds one board's index from MySQL into temporary keys and swaps
-    them in atomically; readers see the old board until the swap. Returns how
-    many users it wrote, or None when another process is already rebuilding it.
-    Raises ``IndexUnavailable`` when Redis is down."""
-    build = index.build_start(board)
-    if build is None:
-        return None
-    written = 0
-    try:
-        for chunk in selectors.stream_board_totals(board, batch=batch):
-            index.build_put(
-                build,
-                [
-                    (pk, index.encode_member(steps=total, reached_at=reached, pk=pk), public)
-                    for pk, total, reached, public in chunk
-                ],
-            )
-            written += len(chunk)
-            if progress is not None:
-                progress(len(chunk))
-        if not index.build_finish(build):
-            raise RuntimeError(f"lost the rebuild lease of {board}")
-    except BaseException:
-        index.build_abort(build)
-        raise
-    return written
+def read_leaderboard(**query: Any) -> selectors.Board:
+    """``selectors.leaderboard``, and when the index had lost that board, one
+    rebuild queued (the selector only reads)."""
+    board = selectors.leaderboard(**query)
+    if board.index_lost:
+        request_repair(board=board.key)
+    return board
 
 
 def request_repair(*, board: BoardKey) -> None:
     """A reader found ``board`` missing from the index: queue one rebuild,
     whichever node asks first (a short-lived marker in Redis decides)."""
-    from .tasks import rebuild_board_task
-
     try:
         if index.claim_repair(board):
-            rebuild_board_task.apply_async(args=[board.period.value, board.end.isoformat()], retry=False)
+            rebuild_board_task.apply_async(args=(board.period.value, board.end.isoformat()), retry=False)
     except index.IndexUnavailable:
         pass
     except Exception:  # a broker hiccup: the marker expires and the next reader asks again
@@ -176,10 +151,10 @@ def request_repair(*, board: BoardKey) -> None:
 # --- Live boards ---------------------------------------------------------------
 
 
-def _broadcast(user: User, totals: dict[BoardKey, tuple[int, datetime | None]]) -> None:
+def _broadcast(public_id: UUID, totals: dict[BoardKey, tuple[int, datetime | None]]) -> None:
     """Notes the user's change on the live boards; each board's feed
     (``rankings.board_feed``) sends the changed rows at most every 250 ms.
     Only public users are noted: these feeds are shared by every watcher."""
     for board in totals:
         if board.period in LIVE_PERIODS:
-            note_board_changes(period=board.period.value, key=board.label, users=[str(user.uuid)])
+            note_board_changes(period=board.period.value, key=board.label, users=[str(public_id)])

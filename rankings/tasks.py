@@ -9,14 +9,13 @@ from celery import shared_task
 
 from . import index
 from .periods import BoardKey
+from .rebuild import rebuild_board
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
 def rebuild_board_task(period: str, day: str) -> None:
-    from .services import rebuild_board
-
     board = BoardKey.of(period, date.fromisoformat(day))
     try:
         written = rebuild_board(board=board)

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from . import selectors
+from . import selectors, services
 from .periods import BoardKey, Period
 
 PAGE_ROWS = 100
@@ -22,7 +22,7 @@ def leaderboard_page(request: HttpRequest) -> HttpResponse:
     viewer = request.user if request.user.is_authenticated else None
     now = timezone.now()
     day = selectors.default_date(viewer, now)
-    board = selectors.leaderboard(viewer=viewer, key=BoardKey.of(period, day), limit=PAGE_ROWS, now=now)
+    board = services.read_leaderboard(viewer=viewer, key=BoardKey.of(period, day), limit=PAGE_ROWS, now=now)
     context = {
         "tabs": TABS,
         "period": period.value,

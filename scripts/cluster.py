@@ -4,14 +4,17 @@
 
     HAProxy :8300 (stats :8304)  health checks GET /readyz every 500 ms
       -> 3 app nodes (uvicorn)   :8301 :8302 :8303
-           -> MariaDB primary    :3310   --GTID replication-->  replica :3311 (read-only)
-           -> Redis              :6390   cache, throttles, channel layer, task broker
+           -> HAProxy for MariaDB  :3310 writes (one Synced node at a time, no failback)
+                                   :3311 lag-tolerant reads (any Synced node)
+                -> Galera cluster  :3320 :3321 :3322  (synchronous: a commit is on every node)
+           -> Redis master :6390, replica :6391, Sentinels :26390 :26391 :26392
+                                   cache, throttles, channel layer, task broker, board index
       Celery worker              same database and broker
 
 Every part runs as our own child process, with its data, logs and pid files
 under ``var/cluster/`` (git-ignored); nothing touches the MariaDB and Redis
 on the default ports. Missing Debian packages (haproxy, mariadb-server,
-redis-server) are installed when running as root.
+galera-4, rsync, redis-server, redis-sentinel) are installed when running as root.
 
 The chaos test drives it from Python::
 
@@ -22,10 +25,12 @@ The chaos test drives it from Python::
     cluster.kill_node(1)          # SIGKILL
     cluster.start_node(1)
     cluster.term_node(2)          # SIGTERM: graceful
-    cluster.stop_redis(); cluster.start_redis()
-    cluster.stop_replica(); cluster.start_replica()
-    cluster.restart_primary()
+    cluster.kill_db_primary()     # SIGKILL the Galera node taking the writes; returns n
+    cluster.start_db(n)           # it rejoins (IST after --wsrep-recover)
+    cluster.kill_redis_master()   # SIGKILL the master the Sentinels name; returns n
+    cluster.start_redis(n)        # it comes back as a replica of the new master
     cluster.backend_states()      # {"node1": "UP", ...} as HAProxy sees them
+    cluster.db_backend_states()   # {"db1": "UP", "db2": "UP", ...}
     cluster.down()
 """
 
@@ -36,6 +41,7 @@ import csv
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -50,9 +56,27 @@ ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "pedometer"
 DB_USER = "pedometer"
 DB_PASSWORD = "pedometer"  # noqa: S105 - loopback-only test cluster
-REPL_USER = "repl"
-REPL_PASSWORD = "repl"  # noqa: S105 - loopback-only test cluster
+MONITOR_USER = "monitor"
+MONITOR_PASSWORD = "monitor"  # noqa: S105 - loopback-only test cluster
+SENTINEL_MASTER = "mymaster"
 RETRY_AFTER = 5
+GALERA_PROVIDER = "/usr/lib/galera/libgalera_smm.so"
+# How fast the survivors give up on a member that stopped answering (defaults:
+# keepalive PT1S, suspect PT5S, inactive PT15S, install PT7.5S, join
+# retransmission PT1S). With the defaults writes stalled ~6 s after a SIGKILL
+# (RECIPES); measured here, 2026-12-01, three kills each under a write loop
+# through HAProxy: suspect PT2S 3.1-3.4 s, + join_retrans PT0.3S 2.8-3.0 s,
+# suspect PT1.5S + join_retrans PT0.3S 2.2-2.3 s (these). A suspect needs three
+# missed keepalives. Set here, in the file: lowering them at runtime on a busy
+# 2-core machine split the cluster into non-Primary halves (RECIPES).
+GALERA_TIMEOUTS = (
+    "evs.keepalive_period=PT0.5S",
+    "evs.inactive_check_period=PT0.5S",
+    "evs.suspect_timeout=PT1.5S",
+    "evs.inactive_timeout=PT3S",
+    "evs.install_timeout=PT3S",
+    "evs.join_retrans_period=PT0.3S",
+)
 
 
 class ClusterError(RuntimeError):
@@ -64,12 +88,34 @@ class Ports:
     lb: int = 8300
     nodes: tuple[int, ...] = (8301, 8302, 8303)
     stats: int = 8304
-    primary: int = 3310
-    replica: int = 3311
-    redis: int = 6390
+    db: int = 3310  # HAProxy: the one writer
+    db_read: int = 3311  # HAProxy: any Synced node
+    galera: tuple[int, ...] = (3320, 3321, 3322)  # each node's client port
+    gcomm: tuple[int, ...] = (4567, 4577, 4587)  # group communication
+    ist: tuple[int, ...] = (4568, 4578, 4588)  # incremental state transfer
+    sst: tuple[int, ...] = (4444, 4454, 4464)  # full state transfer (rsync)
+    redis: tuple[int, ...] = (6390, 6391)  # the first starts as master
+    sentinels: tuple[int, ...] = (26390, 26391, 26392)
 
     def all(self) -> list[int]:
-        return [self.lb, *self.nodes, self.stats, self.primary, self.replica, self.redis]
+        ports = [self.lb, *self.nodes, self.stats, self.db, self.db_read, *self.galera, *self.gcomm]
+        return [*ports, *self.ist, *self.sst, *self.redis, *self.sentinels]
+
+    @classmethod
+    def count(cls) -> int:
+        return len(cls().all())
+
+    @classmethod
+    def from_list(cls, ports: list[int]) -> Ports:
+        """Ports in the order of ``all()`` (e.g. free ones a test found)."""
+        it = iter(ports)
+
+        def take(k: int) -> tuple[int, ...]:
+            return tuple(next(it) for _ in range(k))
+
+        lb, nodes, stats, db, db_read = next(it), take(3), next(it), next(it), next(it)
+        galera, gcomm, ist, sst, redis, sentinels = take(3), take(3), take(3), take(3), take(2), take(3)
+        return cls(lb, nodes, stats, db, db_read, galera, gcomm, ist, sst, redis, sentinels)
 
 
 def port_open(port: int) -> bool:
@@ -89,9 +135,19 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.05) -> fl
 
 
 def ensure_packages() -> None:
-    """Installs haproxy, MariaDB and Redis from Debian when they are missing."""
-    wanted = {"haproxy": "haproxy", "mariadbd": "mariadb-server", "redis-server": "redis-server"}
+    """Installs HAProxy, MariaDB with Galera, rsync (its state transfer) and
+    Redis with Sentinel from Debian when they are missing."""
+    wanted = {
+        "haproxy": "haproxy",
+        "mariadbd": "mariadb-server",
+        "mariadb": "mariadb-client",
+        "rsync": "rsync",
+        "redis-server": "redis-server",
+        "redis-sentinel": "redis-sentinel",
+    }
     missing = [pkg for cmd, pkg in wanted.items() if not shutil.which(cmd) and not Path(f"/usr/sbin/{cmd}").exists()]
+    if not Path(GALERA_PROVIDER).exists():
+        missing.append("galera-4")
     if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
@@ -150,20 +206,14 @@ class Cluster:
     def node_url(self, n: int) -> str:
         return f"http://127.0.0.1:{self.ports.nodes[n - 1]}"
 
-    def database_url(self, *, replica: bool = False) -> str:
-        port = self.ports.replica if replica else self.ports.primary
-        return f"mysql://{DB_USER}:{DB_PASSWORD}@127.0.0.1:{port}/{DB_NAME}"
-
-    @property
-    def redis_url(self) -> str:
-        return f"redis://127.0.0.1:{self.ports.redis}/0"
-
     def urls(self) -> dict[str, str]:
         urls = {"load balancer": self.lb_url, "HAProxy stats": self.stats_url}
         urls.update({f"node{n}": self.node_url(n) for n in range(1, len(self.ports.nodes) + 1)})
-        urls["primary"] = self.database_url()
-        urls["replica"] = self.database_url(replica=True)
-        urls["redis"] = self.redis_url
+        urls["database (writes)"] = self.db_url()
+        urls["database (reads)"] = self.db_url(read=True)
+        urls.update({f"galera db{n}": f"127.0.0.1:{port}" for n, port in enumerate(self.ports.galera, start=1)})
+        urls.update({f"redis{n}": f"redis://127.0.0.1:{port}" for n, port in enumerate(self.ports.redis, start=1)})
+        urls["sentinels"] = f"{self.sentinels_env} (master name {SENTINEL_MASTER})"
         return urls
 
     # --- the whole topology -------------------------------------------------
@@ -175,22 +225,21 @@ class Cluster:
     def up(self) -> float:
         """Starts every part that is not running; returns the seconds it took."""
         started = time.monotonic()
-        self._say("starting MariaDB primary and replica, Redis")
         ensure_packages()
         for path in (self.run_dir, self.log_dir):
             path.mkdir(parents=True, exist_ok=True)
         self._check_ports_free()
-        self.start_primary()
-        self._bootstrap_primary()
-        self.start_replica()
-        self._bootstrap_replica()
-        self.start_redis()
+        self._say("starting Redis, its replica and three Sentinels")
+        self._start_redis_group()
+        self._say(f"starting three Galera nodes ({time.monotonic() - started:.1f}s)")
+        self._start_galera()
+        self.start_dbproxy()
+        self.wait_db_writable()
         self._say(f"migrating ({time.monotonic() - started:.1f}s)")
         self._manage("migrate", "--no-input", "-v0")
         if self.collectstatic:
             self._say(f"collecting static files ({time.monotonic() - started:.1f}s)")
             self._manage("collectstatic", "--no-input", "-v0")
-        self.wait_for_replica()
         self._say(f"starting app nodes and worker ({time.monotonic() - started:.1f}s)")
         shutil.rmtree(self.base_dir / "metrics", ignore_errors=True)
         for n in range(1, len(self.ports.nodes) + 1):
@@ -210,13 +259,19 @@ class Cluster:
         for n in range(1, len(self.ports.nodes) + 1):
             self._stop(f"node{n}", signal.SIGTERM, timeout=25)
         self.stop_worker()
-        self.stop_redis()
-        self.stop_replica()
-        self.stop_primary()
+        for n in self.sentinel_numbers:
+            self._stop(f"sentinel{n}", signal.SIGTERM, timeout=10)
+        for n in self.redis_numbers:
+            self.stop_redis(n)
+        self.stop_dbproxy()
+        # One at a time: the last to leave is marked safe to found the next cluster.
+        for n in self.db_numbers:
+            self.stop_db(n)
 
     def running(self) -> dict[str, bool]:
-        names = ["haproxy", *[f"node{n}" for n in range(1, len(self.ports.nodes) + 1)]]
-        names += ["worker", "redis", "primary", "replica"]
+        names = ["haproxy", *[f"node{n}" for n in range(1, len(self.ports.nodes) + 1)], "worker", "dbproxy"]
+        names += [f"db{n}" for n in self.db_numbers]
+        names += [f"redis{n}" for n in self.redis_numbers] + [f"sentinel{n}" for n in self.sentinel_numbers]
         return {name: self._pid(name) is not None for name in names}
 
     def _check_ports_free(self) -> None:
@@ -225,9 +280,14 @@ class Cluster:
             raise ClusterError(f"ports in use by something else: {busy} (another cluster? `make cluster-down`)")
 
     def _owns_port(self, port: int) -> bool:
-        owners = {self.ports.lb: "haproxy", self.ports.stats: "haproxy", self.ports.primary: "primary"}
-        owners |= {self.ports.replica: "replica", self.ports.redis: "redis"}
+        owners = {self.ports.lb: "haproxy", self.ports.stats: "haproxy"}
+        owners |= {self.ports.db: "dbproxy", self.ports.db_read: "dbproxy"}
         owners |= {p: f"node{n}" for n, p in enumerate(self.ports.nodes, start=1)}
+        for n in self.db_numbers:
+            owners |= {ports[n - 1]: f"db{n}" for ports in (self.ports.galera, self.ports.gcomm, self.ports.ist)}
+            owners[self.ports.sst[n - 1]] = f"db{n}"
+        owners |= {p: f"redis{n}" for n, p in enumerate(self.ports.redis, start=1)}
+        owners |= {p: f"sentinel{n}" for n, p in enumerate(self.ports.sentinels, start=1)}
         return self._pid(owners[port]) is not None
 
     # --- processes: started detached, tracked by pid file -------------------
@@ -284,6 +344,14 @@ class Cluster:
                 os.kill(pid, signum)
         return pid
 
+    def _kill(self, name: str) -> None:
+        """SIGKILL, and wait until it is gone."""
+        pid = self._signal(name, signal.SIGKILL)
+        if pid is not None:
+            wait_for(lambda: not self._alive(name, pid), 5, f"{name} to die")
+            (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
+            self._children.pop(name, None)
+
     def _stop(self, name: str, signum: int = signal.SIGTERM, *, timeout: float = 20) -> None:
         pid = self._signal(name, signum)
         if pid is None:
@@ -298,72 +366,187 @@ class Cluster:
         (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
         self._children.pop(name, None)
 
-    # --- MariaDB primary and replica ------------------------------------------
+    # --- MariaDB Galera: three nodes, every acknowledged write on all of them ---
 
-    def _db_dir(self, role: str) -> Path:
-        return self.base_dir / role
+    def _db_dir(self, n: int) -> Path:
+        return self.base_dir / f"db{n}"
 
-    def _db_config(self, role: str) -> Path:
-        d = self._db_dir(role)
-        port = self.ports.primary if role == "primary" else self.ports.replica
+    def _db_socket(self, n: int) -> Path:
+        return self._db_dir(n) / "mysqld.sock"
+
+    def _db_config(self, n: int) -> Path:
+        d = self._db_dir(n)
+        i = n - 1
+        members = ",".join(f"127.0.0.1:{port}" for port in self.ports.gcomm)
+        provider_options = ";".join(
+            [
+                f"gmcast.listen_addr=tcp://127.0.0.1:{self.ports.gcomm[i]}",
+                f"ist.recv_addr=127.0.0.1:{self.ports.ist[i]}",
+                "gcache.size=64M",
+                # A SIGKILLed member stops answering; the others stall every
+                # commit until they agree it is gone. The default (PT5S) alone
+                # is over the 5 s budget for writes to resume (see GALERA_TIMEOUTS).
+                *GALERA_TIMEOUTS,
+            ]
+        )
         lines = [
             "[mariadbd]",
             f"datadir={d / 'data'}",
-            f"port={port}",
+            f"port={self.ports.galera[i]}",
             "bind-address=127.0.0.1",
-            f"socket={d / 'mysqld.sock'}",
+            f"socket={self._db_socket(n)}",
             f"pid-file={d / 'mysqld.pid'}",
-            f"log-error={self.log_dir / (role + '.err')}",
-            f"server-id={1 if role == 'primary' else 2}",
-            "log-bin=mysql-bin",
-            "binlog-format=ROW",
-            "log-slave-updates",
-            "gtid-strict-mode=1",
+            f"log-error={self.log_dir / f'db{n}.err'}",
             "skip-name-resolve",
             "innodb-buffer-pool-size=64M",
             "innodb-log-file-size=16M",
+            # The cluster, not the local disk, makes a commit durable: it is on
+            # every node before the client hears OK.
+            "innodb-flush-log-at-trx-commit=2",
             "performance-schema=OFF",
             "max-connections=300",
             "character-set-server=utf8mb4",
             "collation-server=utf8mb4_unicode_ci",
-            # A replica notices a vanished primary within seconds, then retries every second.
-            "slave-net-timeout=5",
+            "binlog-format=ROW",
+            "default-storage-engine=InnoDB",
+            "innodb-autoinc-lock-mode=2",
+            "wsrep-on=ON",
+            f"wsrep-provider={GALERA_PROVIDER}",
+            "wsrep-cluster-name=pedometer",
+            f"wsrep-cluster-address=gcomm://{members}",
+            f"wsrep-node-address=127.0.0.1:{self.ports.gcomm[i]}",
+            f"wsrep-node-name=db{n}",
+            "wsrep-sst-method=rsync",
+            f"wsrep-sst-receive-address=127.0.0.1:{self.ports.sst[i]}",
+            f'wsrep-provider-options="{provider_options}"',
         ]
-        if role == "replica":
-            lines += ["read-only=1", "relay-log=relay-bin"]
         d.mkdir(parents=True, exist_ok=True)
         path = d / "my.cnf"
         path.write_text("\n".join(lines) + "\n")
         return path
 
-    def _start_db(self, role: str) -> None:
-        if self._pid(role) is not None:
-            return
-        config = self._db_config(role)
-        data = self._db_dir(role) / "data"
-        user = ["--user=root"] if os.geteuid() == 0 else []
-        if not (data / "mysql").exists():
-            subprocess.run(  # noqa: S603
-                [
-                    _binary("mariadb-install-db"),
-                    f"--defaults-file={config}",
-                    *user,
-                    "--auth-root-authentication-method=normal",
-                    "--skip-test-db",
-                ],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        self._spawn(role, [_binary("mariadbd"), f"--defaults-file={config}", *user])
-        port = self.ports.primary if role == "primary" else self.ports.replica
-        wait_for(lambda: port_open(port), 30, f"MariaDB {role} on :{port}")
+    def _db_user(self) -> list[str]:
+        # As root, the servers run as Debian's mysql user: rsync's state
+        # transfer runs its daemon as the data directory's owner.
+        return ["--user=mysql"] if os.geteuid() == 0 else []
 
-    def _sql(self, role: str, *statements: str) -> list[tuple]:
-        """Runs statements as root over the instance's unix socket."""
+    def _own_db_files(self, n: int) -> None:
+        if os.geteuid() != 0:
+            return
+        import pwd
+
+        mysql = pwd.getpwnam("mysql")
+        for path in (self._db_dir(n), self.log_dir):
+            os.chown(path, mysql.pw_uid, mysql.pw_gid)
+        for path in self._db_dir(n).rglob("*"):
+            os.chown(path, mysql.pw_uid, mysql.pw_gid, follow_symlinks=False)
+
+    def _install_db(self, n: int) -> None:
+        data = self._db_dir(n) / "data"
+        if (data / "mysql").exists():
+            return
+        self._db_config(n)
+        self._own_db_files(n)
+        subprocess.run(  # noqa: S603
+            [
+                _binary("mariadb-install-db"),
+                "--no-defaults",
+                f"--datadir={data}",
+                *self._db_user(),
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def _recovered_position(self, n: int) -> str | None:
+        """After a crash (grastate.dat says seqno -1), asks InnoDB where this
+        node stopped, so it rejoins by IST (the writes it missed) instead of
+        a full SST (a copy of everything)."""
+        grastate = self._db_dir(n) / "data" / "grastate.dat"
+        try:
+            text = grastate.read_text()
+        except OSError:
+            return None
+        if "seqno:   -1" not in text and "seqno: -1" not in text:
+            return None
+        log = self.log_dir / f"db{n}.recover.log"
+        log.unlink(missing_ok=True)
+        config = self._db_config(n)
+        subprocess.run(  # noqa: S603
+            [
+                _binary("mariadbd"),
+                f"--defaults-file={config}",
+                *self._db_user(),
+                "--wsrep-recover",
+                f"--log-error={log}",
+            ],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=120,
+        )
+        found = re.findall(r"WSREP: Recovered position: (\S+:-?\d+)", log.read_text(errors="replace"))
+        return found[-1] if found else None
+
+    def start_db(self, n: int, *, new_cluster: bool = False, wait: bool = True) -> None:
+        """Starts node ``n``; it joins the others (IST after a crash) unless it founds a new cluster."""
+        name = f"db{n}"
+        if self._pid(name) is not None:
+            return
+        self._install_db(n)
+        config = self._db_config(n)
+        args = [_binary("mariadbd"), f"--defaults-file={config}", *self._db_user()]
+        if new_cluster:
+            args.append("--wsrep-new-cluster")
+        elif position := self._recovered_position(n):
+            args.append(f"--wsrep-start-position={position}")
+        self._spawn(name, args)
+        if wait:
+            self.wait_db_synced(n)
+
+    def wait_db_synced(self, n: int, timeout: float = 120) -> float:
+        return wait_for(lambda: self.db_state(n) == "Synced", timeout, f"db{n} Synced", interval=0.2)
+
+    def db_state(self, n: int) -> str | None:
+        """``wsrep_local_state_comment`` (Synced, Donor/Desynced, Joiner, ...), None when it does not answer."""
+        if self._pid(f"db{n}") is None:
+            return None
+        try:
+            rows = self._sql(n, "SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'", timeout=1)
+        except Exception:  # not up yet, or going down
+            return None
+        return rows[0][1] if rows else None
+
+    def kill_db(self, n: int) -> None:
+        """SIGKILL: the node vanishes mid-transaction, as in a crash."""
+        self._kill(f"db{n}")
+
+    def stop_db(self, n: int) -> None:
+        self._stop(f"db{n}", signal.SIGTERM, timeout=60)
+
+    def db_writer(self) -> int:
+        """The node HAProxy sends writes to now (its one sticky server)."""
+        table = self._haproxy_command("show table db", proxy="dbproxy")
+        found = re.search(r"server_id=(\d+)", table)
+        if found:
+            return int(found.group(1))
+        states = self.db_backend_states()
+        return next(int(name[2:]) for name, state in states.items() if state.startswith("UP"))
+
+    def kill_db_primary(self) -> int:
+        """SIGKILLs the node that takes the writes; returns its number."""
+        n = self.db_writer()
+        self.kill_db(n)
+        return n
+
+    def _sql(self, n: int, *statements: str, timeout: int = 5) -> list[tuple]:
+        """Runs statements as root over the node's unix socket."""
         import MySQLdb
 
-        conn = MySQLdb.connect(unix_socket=str(self._db_dir(role) / "mysqld.sock"), user="root", connect_timeout=5)
+        conn = MySQLdb.connect(unix_socket=str(self._db_socket(n)), user="root", connect_timeout=timeout)
         try:
             rows: list[tuple] = []
             cursor = conn.cursor()
@@ -375,85 +558,302 @@ class Cluster:
         finally:
             conn.close()
 
-    def _sql_dict(self, role: str, statement: str) -> dict | None:
-        import MySQLdb.cursors
-
-        conn = MySQLdb.connect(unix_socket=str(self._db_dir(role) / "mysqld.sock"), user="root", connect_timeout=5)
-        try:
-            cursor = conn.cursor(MySQLdb.cursors.DictCursor)
-            cursor.execute(statement)
-            return cursor.fetchone()
-        finally:
-            conn.close()
-
-    def _bootstrap_primary(self) -> None:
-        if self._sql("primary", f"SHOW DATABASES LIKE '{DB_NAME}'"):
+    def _bootstrap_database(self, n: int) -> None:
+        if self._sql(n, f"SHOW DATABASES LIKE '{DB_NAME}'"):
             return
         self._sql(
-            "primary",
-            # A fresh binlog: the replica starts from the same empty server, so
-            # it needs nothing from before (and gtid-strict-mode stays happy).
-            "RESET MASTER",
+            n,
             f"CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
             f"CREATE USER '{DB_USER}'@'127.0.0.1' IDENTIFIED BY '{DB_PASSWORD}'",
             f"GRANT ALL ON {DB_NAME}.* TO '{DB_USER}'@'127.0.0.1'",
-            f"CREATE USER '{REPL_USER}'@'127.0.0.1' IDENTIFIED BY '{REPL_PASSWORD}'",
-            f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'127.0.0.1'",
+            # HAProxy's health check reads one status variable: no privileges at all.
+            f"CREATE USER '{MONITOR_USER}'@'127.0.0.1' IDENTIFIED BY '{MONITOR_PASSWORD}'",
         )
 
-    def _bootstrap_replica(self) -> None:
-        if self._sql_dict("replica", "SHOW SLAVE STATUS"):
-            return  # configured before; replication restarts with the server
-        self._sql(
-            "replica",
-            "RESET MASTER",
-            "SET GLOBAL gtid_slave_pos = ''",
-            f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={self.ports.primary}, "
-            f"MASTER_USER='{REPL_USER}', MASTER_PASSWORD='{REPL_PASSWORD}', "
-            "MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1",
-            "START SLAVE",
+    def _start_galera(self) -> None:
+        """Three nodes: the first founds the cluster (or, after `down`, the one
+        Galera marked safe to bootstrap), the others join it."""
+        running = [n for n in self.db_numbers if self._pid(f"db{n}") is not None]
+        if running:
+            for n in self.db_numbers:
+                self.start_db(n, wait=False)
+        else:
+            founder = self._founder()
+            self.start_db(founder, new_cluster=True)
+            self._bootstrap_database(founder)
+            for n in self.db_numbers:
+                if n != founder:
+                    self.start_db(n, wait=False)
+        for n in self.db_numbers:
+            self.wait_db_synced(n)
+
+    def _founder(self) -> int:
+        for n in self.db_numbers:
+            grastate = self._db_dir(n) / "data" / "grastate.dat"
+            if grastate.exists() and "safe_to_bootstrap: 1" in grastate.read_text():
+                return n
+        for n in self.db_numbers:
+            grastate = self._db_dir(n) / "data" / "grastate.dat"
+            if grastate.exists():
+                # Nobody shut down last cleanly: force the first (a loopback toy; a
+                # real cluster would compare recovered seqnos).
+                grastate.write_text(grastate.read_text().replace("safe_to_bootstrap: 0", "safe_to_bootstrap: 1"))
+                return n
+        return 1
+
+    @property
+    def db_numbers(self) -> range:
+        return range(1, len(self.ports.galera) + 1)
+
+    # --- HAProxy in front of Galera: one writer at a time, no failback ----------
+
+    def _galera_check_script(self) -> Path:
+        path = self.run_dir / "galera-check.sh"
+        path.write_text(
+            "#!/bin/sh\n"
+            "# HAProxy external check ($3 address, $4 port): in service only while the\n"
+            "# node is Synced (wsrep_local_state 4): not joining, not a donor, in the Primary component.\n"
+            f'state=$({_binary("mariadb")} --no-defaults --protocol=tcp -h "$3" -P "$4" '
+            f"-u {MONITOR_USER} -p{MONITOR_PASSWORD} --connect-timeout=1 -N -s "
+            "-e \"SHOW GLOBAL STATUS LIKE 'wsrep_local_state'\" 2>/dev/null | cut -f2)\n"
+            '[ "$state" = 4 ]\n'
         )
+        path.chmod(0o755)
+        return path
 
-    def wait_for_replica(self, timeout: float = 30) -> None:
-        """Until the replica has applied everything the primary has written."""
-        position = self._sql("primary", "SELECT @@gtid_binlog_pos")[0][0]
-        result = self._sql("replica", f"SELECT MASTER_GTID_WAIT('{position}', {timeout})")[0][0]
-        if result != 0:
-            raise ClusterError(f"replica did not reach {position} within {timeout}s")
+    def dbproxy_config(self) -> str:
+        check = self._galera_check_script()
+        # Checked every 500 ms (250 ms while changing), out after 2 failures,
+        # and then every connection to it is cut, so no client keeps writing
+        # to a node that left. "backup" + one sticky entry: one writer at a
+        # time, and when the first node comes back the writes stay where they
+        # are (a failback would be a second, needless switch).
+        default_server = "inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 on-marked-down shutdown-sessions"
+        writers = "\n".join(
+            f"    server db{n} 127.0.0.1:{port} id {n} check{' backup' if n > 1 else ''}"
+            for n, port in enumerate(self.ports.galera, start=1)
+        )
+        readers = "\n".join(
+            f"    server db{n} 127.0.0.1:{port} id {n} check" for n, port in enumerate(self.ports.galera, start=1)
+        )
+        external = f"""    option external-check
+    external-check path "/usr/bin:/bin"
+    external-check command {check}
+    default-server {default_server}"""
+        return f"""global
+    maxconn 4096
+    stats socket {self.run_dir / "dbproxy.sock"} mode 600 level admin
+    insecure-fork-wanted
+    external-check
 
-    def replication_status(self) -> dict:
-        status = self._sql_dict("replica", "SHOW SLAVE STATUS") or {}
-        keys = ("Slave_IO_Running", "Slave_SQL_Running", "Seconds_Behind_Master", "Gtid_IO_Pos", "Last_Error")
-        return {key: status.get(key) for key in keys}
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 30m
+    timeout server 30m
+    timeout check 2s
+    retries 2
+    option redispatch
 
-    def start_primary(self) -> None:
-        self._start_db("primary")
+# Writes (DATABASE_URL): one node at a time.
+listen db
+    bind 127.0.0.1:{self.ports.db}
+    stick-table type integer size 1
+    stick on int(1)
+{external}
+{writers}
 
-    def stop_primary(self) -> None:
-        self._stop("primary", signal.SIGTERM, timeout=60)
+# Lag-tolerant reads (DATABASE_REPLICA_URL): any Synced node.
+listen db_read
+    bind 127.0.0.1:{self.ports.db_read}
+    balance leastconn
+{external}
+{readers}
+"""
 
-    def restart_primary(self) -> None:
-        self.stop_primary()
-        self.start_primary()
-
-    def start_replica(self) -> None:
-        self._start_db("replica")
-
-    def stop_replica(self) -> None:
-        self._stop("replica", signal.SIGTERM, timeout=60)
-
-    # --- Redis ------------------------------------------------------------------
-
-    def start_redis(self) -> None:
-        if self._pid("redis") is not None:
+    def start_dbproxy(self) -> None:
+        if self._pid("dbproxy") is not None:
             return
-        args = [_binary("redis-server"), "--port", str(self.ports.redis), "--bind", "127.0.0.1"]
-        args += ["--save", "", "--appendonly", "no", "--dir", str(self.run_dir)]
-        self._spawn("redis", args)
-        wait_for(lambda: port_open(self.ports.redis), 10, "Redis")
+        config = self.run_dir / "dbproxy.cfg"
+        config.write_text(self.dbproxy_config())
+        subprocess.run([_binary("haproxy"), "-c", "-q", "-f", str(config)], check=True)  # noqa: S603
+        self._spawn("dbproxy", [_binary("haproxy"), "-db", "-f", str(config)])
+        wait_for(lambda: port_open(self.ports.db), 10, "HAProxy for the database")
 
-    def stop_redis(self) -> None:
-        self._stop("redis", signal.SIGTERM, timeout=10)
+    def stop_dbproxy(self) -> None:
+        self._stop("dbproxy", signal.SIGTERM, timeout=10)
+
+    def db_backend_states(self, proxy: str = "db") -> dict[str, str]:
+        return self._proxy_states(proxy, socket_name="dbproxy")
+
+    def wait_db_writable(self, timeout: float = 30) -> float:
+        return wait_for(
+            lambda: any(state.startswith("UP") for state in self.db_backend_states().values()),
+            timeout,
+            "a database node UP in HAProxy",
+        )
+
+    def db_url(self, *, read: bool = False) -> str:
+        port = self.ports.db_read if read else self.ports.db
+        return f"mysql://{DB_USER}:{DB_PASSWORD}@127.0.0.1:{port}/{DB_NAME}"
+
+    def db_connect(self, *, read: bool = False):
+        """A client connection through HAProxy, as the app nodes make it."""
+        import MySQLdb
+
+        port = self.ports.db_read if read else self.ports.db
+        return MySQLdb.connect(
+            host="127.0.0.1", port=port, user=DB_USER, password=DB_PASSWORD, database=DB_NAME, connect_timeout=3
+        )
+
+    # --- Redis: a master, a replica, three Sentinels --------------------------------
+
+    def _redis_args(self, n: int, *, replica_of: int | None) -> list[str]:
+        args = [_binary("redis-server"), "--port", str(self.ports.redis[n - 1]), "--bind", "127.0.0.1"]
+        args += ["--save", "", "--appendonly", "no", "--dir", str(self.run_dir)]
+        if replica_of is not None:
+            args += ["--replicaof", "127.0.0.1", str(replica_of)]
+        return args
+
+    def start_redis(self, n: int) -> None:
+        """Starts Redis ``n``: as a replica of the master the Sentinels name, if any."""
+        if self._pid(f"redis{n}") is not None:
+            return
+        master = self.redis_master_port()
+        own = self.ports.redis[n - 1]
+        self._spawn(f"redis{n}", self._redis_args(n, replica_of=master if master not in (None, own) else None))
+        wait_for(lambda: port_open(own), 10, f"Redis {n}")
+
+    def kill_redis(self, n: int) -> None:
+        self._kill(f"redis{n}")
+
+    def stop_redis(self, n: int) -> None:
+        self._stop(f"redis{n}", signal.SIGTERM, timeout=10)
+
+    def redis_master_port(self) -> int | None:
+        """The master's port as a majority of reachable Sentinels name it; None when none answers."""
+        import redis
+
+        for port in self.ports.sentinels:
+            if not port_open(port):
+                continue
+            try:
+                found = redis.Redis(port=port, socket_timeout=0.5).sentinel_get_master_addr_by_name(SENTINEL_MASTER)
+            except redis.RedisError:
+                continue
+            if found:
+                return int(found[1])
+        return None
+
+    def kill_redis_master(self) -> int:
+        """SIGKILLs the Redis master the Sentinels name; returns its number."""
+        port = self.redis_master_port()
+        if port is None:
+            raise ClusterError("no Sentinel names a master")
+        n = self.ports.redis.index(port) + 1
+        self.kill_redis(n)
+        return n
+
+    def redis_role(self, n: int) -> str | None:
+        import redis
+
+        try:
+            return redis.Redis(port=self.ports.redis[n - 1], socket_timeout=0.5).info("replication")["role"]
+        except redis.RedisError:
+            return None
+
+    def wait_redis_replica_in_sync(self, n: int, timeout: float = 30) -> float:
+        import redis
+
+        def in_sync() -> bool:
+            try:
+                info = redis.Redis(port=self.ports.redis[n - 1], socket_timeout=0.5).info("replication")
+            except redis.RedisError:
+                return False
+            return info.get("role") == "slave" and info.get("master_link_status") == "up"
+
+        return wait_for(in_sync, timeout, f"Redis {n} replicating", interval=0.2)
+
+    def _sentinel_config(self, n: int, master_port: int) -> Path:
+        path = self.run_dir / f"sentinel{n}.conf"
+        path.write_text(
+            "\n".join(
+                [
+                    f"port {self.ports.sentinels[n - 1]}",
+                    "bind 127.0.0.1",
+                    f"dir {self.run_dir}",
+                    f"sentinel monitor {SENTINEL_MASTER} 127.0.0.1 {master_port} 2",
+                    f"sentinel down-after-milliseconds {SENTINEL_MASTER} 1000",
+                    f"sentinel failover-timeout {SENTINEL_MASTER} 5000",
+                    f"sentinel parallel-syncs {SENTINEL_MASTER} 1",
+                ]
+            )
+            + "\n"
+        )
+        return path
+
+    def start_sentinel(self, n: int, master_port: int) -> None:
+        if self._pid(f"sentinel{n}") is not None:
+            return
+        # Sentinel rewrites its file as it learns (replicas, peers, a new master).
+        config = self._sentinel_config(n, master_port)
+        self._spawn(f"sentinel{n}", [_binary("redis-server"), str(config), "--sentinel"])
+        wait_for(lambda: port_open(self.ports.sentinels[n - 1]), 10, f"Sentinel {n}")
+
+    def _start_redis_group(self) -> None:
+        if any(self._pid(f"sentinel{n}") is not None for n in self.sentinel_numbers):
+            # Part of a group that is running: join whatever master the Sentinels name.
+            for n in self.redis_numbers:
+                self.start_redis(n)
+            master = self.redis_master_port()
+            if master is None:
+                raise ClusterError("Sentinels run but name no master: `make cluster-down`, then up")
+            for n in self.sentinel_numbers:
+                self.start_sentinel(n, master)
+            return
+        # A fresh group: Redis 1 is the master (nothing is persisted, so nothing is lost).
+        master = self.ports.redis[0]
+        if self._pid("redis1") is None:
+            self._spawn("redis1", self._redis_args(1, replica_of=None))
+        wait_for(lambda: port_open(master), 10, "Redis 1")
+        for n in self.redis_numbers[1:]:
+            if self._pid(f"redis{n}") is None:
+                self._spawn(f"redis{n}", self._redis_args(n, replica_of=master))
+        for n in self.sentinel_numbers:
+            self.start_sentinel(n, master)
+        for n in self.redis_numbers[1:]:
+            self.wait_redis_replica_in_sync(n)
+        self.wait_sentinels_agree()
+
+    def wait_sentinels_agree(self, timeout: float = 30) -> float:
+        """Until every Sentinel knows the others and the replicas (so it can vote a failover)."""
+        import redis
+
+        peers, replicas = len(self.ports.sentinels) - 1, len(self.ports.redis) - 1
+
+        def ready() -> bool:
+            for port in self.ports.sentinels:
+                try:
+                    master = redis.Redis(port=port, socket_timeout=0.5).sentinel_master(SENTINEL_MASTER)
+                except redis.RedisError:
+                    return False
+                if master.get("num-other-sentinels", 0) < peers or master.get("num-slaves", 0) < replicas:
+                    return False
+            return True
+
+        return wait_for(ready, timeout, "the Sentinels to know each other and the replica", interval=0.2)
+
+    @property
+    def redis_numbers(self) -> range:
+        return range(1, len(self.ports.redis) + 1)
+
+    @property
+    def sentinel_numbers(self) -> range:
+        return range(1, len(self.ports.sentinels) + 1)
+
+    @property
+    def sentinels_env(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.ports.sentinels)
 
     # --- app nodes and worker ------------------------------------------------------
 
@@ -465,9 +865,10 @@ class Cluster:
         return {
             **keep,
             "DJANGO_SETTINGS_MODULE": "pedometer_site.settings",
-            "DATABASE_URL": self.database_url(),
-            "DATABASE_REPLICA_URL": self.database_url(replica=True),
-            "REDIS_URL": self.redis_url,
+            "DATABASE_URL": self.db_url(),
+            "DATABASE_REPLICA_URL": self.db_url(read=True),
+            "REDIS_SENTINELS": self.sentinels_env,
+            "REDIS_SENTINEL_MASTER": SENTINEL_MASTER,
             "SECRET_KEY": secret_file.read_text().strip(),
             "DEBUG": "false",
             # Plain HTTP on loopback; in production TLS ends at the load balancer.
@@ -507,10 +908,7 @@ class Cluster:
 
     def kill_node(self, n: int) -> None:
         """SIGKILL: the node vanishes mid-request, as in a crash."""
-        pid = self._signal(f"node{n}", signal.SIGKILL)
-        if pid is not None:
-            wait_for(lambda: not self._alive(f"node{n}", pid), 5, f"node{n} to die")
-            (self.run_dir / f"node{n}.pid").unlink(missing_ok=True)
+        self._kill(f"node{n}")
 
     def term_node(self, n: int, *, wait: bool = True) -> None:
         """SIGTERM: a graceful stop (in-flight requests finish, sockets get 1012)."""
@@ -617,10 +1015,10 @@ listen stats
     def stop_haproxy(self) -> None:
         self._stop("haproxy", signal.SIGTERM, timeout=10)
 
-    def _haproxy_command(self, command: str) -> str:
+    def _haproxy_command(self, command: str, *, proxy: str = "haproxy") -> str:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(2)
-            sock.connect(str(self.run_dir / "haproxy.sock"))
+            sock.connect(str(self.run_dir / f"{proxy}.sock"))
             sock.sendall(command.encode() + b"\n")
             chunks = []
             while chunk := sock.recv(65536):
@@ -629,9 +1027,13 @@ listen stats
 
     def backend_states(self) -> dict[str, str]:
         """HAProxy's view of each node: "UP", "DOWN", "UP 1/2" (going down)..."""
-        text = self._haproxy_command("show stat").lstrip("# ")
+        return self._proxy_states("app", socket_name="haproxy")
+
+    def _proxy_states(self, backend: str, *, socket_name: str) -> dict[str, str]:
+        text = self._haproxy_command("show stat", proxy=socket_name).lstrip("# ")
         rows = csv.DictReader(io.StringIO(text))
-        return {row["svname"]: row["status"] for row in rows if row["pxname"] == "app" and row["svname"] != "BACKEND"}
+        skip = {"BACKEND", "FRONTEND"}
+        return {row["svname"]: row["status"] for row in rows if row["pxname"] == backend and row["svname"] not in skip}
 
     def wait_backends_up(self, timeout: float = 30) -> float:
         expected = len(self.ports.nodes)
@@ -657,6 +1059,10 @@ def main(argv: list[str]) -> int:
             print(f"  {name:10} {'running' if up else 'stopped'}")
         if cluster.running()["haproxy"]:
             print("  HAProxy sees:", cluster.backend_states())
+        if cluster.running()["dbproxy"]:
+            print("  database HAProxy sees:", cluster.db_backend_states(), "writer: db", cluster.db_writer(), sep="")
+        print("  Galera:", {f"db{n}": cluster.db_state(n) for n in cluster.db_numbers})
+        print("  Redis master (Sentinels):", cluster.redis_master_port())
     else:
         print("usage: python -m scripts.cluster up|down|status", file=sys.stderr)
         return 2

@@ -18,7 +18,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from pedometer_site.errors import DomainError
+from accounts.models import User
+from infrastructure.api.errors import DomainError
 
 from .activity_chart import activity_chart
 from .models import DEFAULT_SOURCE, DailySteps, StepCorrection
@@ -29,8 +30,14 @@ CHART_DAYS = 30
 NAMED_SOURCES = "__named__"
 CSV_COLUMNS = [
     "user_id", "email", "display_name", "day", "source", "steps", "distance_m", "floors",
-    "flagged", "reviewed_at", "ceiling", "updated_at",
+    "flagged", "reviewed_at", "updated_at",
 ]  # fmt: skip
+
+
+def _staff(request: HttpRequest) -> User:
+    """The admin serves signed-in staff only: ``request.user`` is one of ours."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 class SourceFilter(admin.SimpleListFilter):
@@ -87,7 +94,7 @@ class ViewOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(DailySteps)
 class DailyStepsAdmin(ViewOnlyAdmin):
-    list_display = ("day", "user", "source", "steps", "distance_m", "floors", "flagged", "ceiling", "updated_at")
+    list_display = ("day", "user", "source", "steps", "distance_m", "floors", "flagged", "updated_at")
     list_filter = ("flagged", "day", SourceFilter)
     date_hierarchy = "day"
     search_fields = ("user__email", "user__display_name", "=source")
@@ -124,10 +131,12 @@ class DailyStepsAdmin(ViewOnlyAdmin):
 
     @admin.action(description="Mark selected flagged days as reviewed", permissions=["correct"])
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[DailySteps]) -> None:
-        count = review_flagged_days(staff=request.user, ids=queryset.values_list("pk", flat=True), now=timezone.now())
+        count = review_flagged_days(
+            staff=_staff(request), ids=queryset.values_list("pk", flat=True), now=timezone.now()
+        )
         self.message_user(request, f"{count} flagged day record(s) marked as reviewed.", messages.SUCCESS)
 
-    def export_csv(self, request: HttpRequest) -> HttpResponse:
+    def export_csv(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         """The rows the changelist shows under its current filters, search and
         ordering, every page of them."""
         if not self.has_view_permission(request):
@@ -147,7 +156,7 @@ class DailyStepsAdmin(ViewOnlyAdmin):
                         _cell(value)
                         for value in (
                             row.user.uuid, row.user.email, row.user.display_name, row.day, row.source, row.steps,
-                            row.distance_m, row.floors, row.flagged, row.reviewed_at, row.ceiling, row.updated_at,
+                            row.distance_m, row.floors, row.flagged, row.reviewed_at, row.updated_at,
                         )
                     ]
                 )  # fmt: skip
@@ -166,7 +175,7 @@ class DailyStepsAdmin(ViewOnlyAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 change = correct_daily_steps(
-                    staff=request.user,
+                    staff=_staff(request),
                     user=record.user,
                     day=record.day,
                     source=record.source,

@@ -2,7 +2,8 @@
 
 The rules (bounds, dates, hour alignment, item count) live in
 ``steps.services``, so the WebSocket and the REST API refuse the same things
-in the same words; serializers here only turn JSON into typed samples.
+in the same words; the sync body is parsed by ``steps.sync_input``, which the
+socket shares.
 """
 
 from __future__ import annotations
@@ -13,75 +14,37 @@ from uuid import UUID
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pedometer_site import metrics
-from pedometer_site.serializers import StrictSerializer, validated
+from accounts.requests import SignedInRequest
+from infrastructure import metrics
+from infrastructure.api.serializers import StrictSerializer, SupportedDateField, validated
 
 from . import selectors, services
-from .local_days import local_today
-from .models import DEFAULT_SOURCE
-from .services import DaySample, HourSample
+from .sync_input import SyncInput, parse_sync
 from .throttles import ReadThrottle, SyncThrottle
 
 # --- Input ------------------------------------------------------------------
-
-
-class OffsetDateTimeField(serializers.DateTimeField):
-    """An instant written with its UTC offset. A bare wall-clock time would have
-    to be guessed in some zone, so it is refused rather than guessed."""
-
-    default_error_messages = {"naive": "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00."}
-
-    def enforce_timezone(self, value):
-        if timezone.is_naive(value):
-            self.fail("naive")
-        return super().enforce_timezone(value)
-
-
-class DayInput(StrictSerializer):
-    date = serializers.DateField(help_text="Your local calendar day, YYYY-MM-DD.")
-    steps = serializers.IntegerField(help_text="The day's total so far on this device (0 to 100,000).")
-    distance_m = serializers.IntegerField(required=False, allow_null=True, help_text="Metres walked (0 to 250,000).")
-    floors = serializers.IntegerField(required=False, allow_null=True, help_text="Floors climbed (0 to 3,000).")
-
-
-class HourInput(StrictSerializer):
-    start = OffsetDateTimeField(help_text="Start of the hour, with offset; on the hour in your time zone.")
-    steps = serializers.IntegerField(help_text="Steps in that hour on this device (0 to 15,000).")
-
-
-class SyncInput(StrictSerializer):
-    source = serializers.CharField(
-        required=False,
-        default=DEFAULT_SOURCE,
-        allow_blank=True,
-        trim_whitespace=False,
-        help_text="This device's id (1 to 64 characters); two devices' counts are never added up.",
-    )
-    days = DayInput(many=True, help_text="Day totals; may be empty when only hours are sent.")
-    hours = HourInput(many=True, required=False, help_text="Hourly buckets.")
 
 
 class DaysQuery(StrictSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         # `from` is a Python keyword, so the fields are declared here rather than as attributes.
         return {
-            "from": serializers.DateField(required=False, help_text="First day (default: 29 days before `to`)."),
-            "to": serializers.DateField(required=False, help_text="Last day (default: your local today)."),
+            "from": SupportedDateField(required=False, help_text="First day (default: 29 days before `to`)."),
+            "to": SupportedDateField(required=False, help_text="Last day (default: your local today)."),
         }
 
 
 class HoursQuery(StrictSerializer):
-    date = serializers.DateField(required=False, help_text="Your local day (default: today).")
+    date = SupportedDateField(required=False, help_text="Your local day (default: today).")
 
 
 class UUIDListField(serializers.CharField):
     default_error_messages = {"invalid_id": "Not a valid id: {value!r}."}
 
-    def to_internal_value(self, data: Any) -> list[UUID]:
+    def to_internal_value(self, data: Any) -> list[UUID]:  # type: ignore[override]  # text in, ids out
         text = super().to_internal_value(data)
         ids = []
         for part in (piece.strip() for piece in text.split(",")):
@@ -96,11 +59,7 @@ class UUIDListField(serializers.CharField):
 
 class UsersQuery(StrictSerializer):
     ids = UUIDListField(help_text="Comma-separated user ids, at most 100.")
-    date = serializers.DateField(required=False, help_text="The day (default: your local today).")
-
-
-def _item_count(value: Any) -> int:
-    return len(value) if isinstance(value, list) else 0
+    date = SupportedDateField(required=False, help_text="The day (default: your local today).")
 
 
 # --- Output -----------------------------------------------------------------
@@ -119,8 +78,11 @@ class SyncResponse(serializers.Serializer):
 
 class DayStepsSerializer(serializers.Serializer):
     date = serializers.DateField(source="day")
-    steps = serializers.IntegerField()
-    goal_reached = serializers.BooleanField()
+    steps = serializers.IntegerField(
+        allow_null=True, help_text="null when nothing was synced for the day (not the same as a day synced as 0)."
+    )
+    goal = serializers.IntegerField(help_text="The goal you had on that day; a later change never rewrites it.")
+    goal_reached = serializers.BooleanField(allow_null=True, help_text="null on a day with no data.")
 
 
 class DaysResponse(serializers.Serializer):
@@ -128,8 +90,8 @@ class DaysResponse(serializers.Serializer):
         return {
             "from": serializers.DateField(source="start"),
             "to": serializers.DateField(source="end"),
-            "goal": serializers.IntegerField(help_text="Your current daily goal, which goal_reached compares with."),
-            "days": DayStepsSerializer(many=True, help_text="Every day of the range, oldest first; 0 when none."),
+            "goal": serializers.IntegerField(help_text="Your current daily goal (each day carries its own)."),
+            "days": DayStepsSerializer(many=True, help_text="Every day of the range, oldest first."),
         }
 
 
@@ -146,14 +108,14 @@ class HourStepsSerializer(serializers.Serializer):
 
 
 class HoursResponse(serializers.Serializer):
-    date = serializers.DateField()
+    date = SupportedDateField()
     timezone = serializers.CharField()
     hours = HourStepsSerializer(many=True, help_text="Every hour of the day (23 or 25 on clock changes).")
 
 
 class TodaySerializer(serializers.Serializer):
     steps = serializers.IntegerField(source="today_steps")
-    goal = serializers.IntegerField()
+    goal = serializers.IntegerField(help_text="Today's goal.")
     progress = serializers.FloatField(help_text="steps / goal; above 1 once the goal is passed.")
     goal_reached = serializers.BooleanField()
 
@@ -172,8 +134,16 @@ class BestDaySerializer(serializers.Serializer):
 
 
 class AverageSerializer(serializers.Serializer):
-    last_7_days = serializers.IntegerField(source="average_7d", help_text="Over the 7 complete days before today.")
-    last_30_days = serializers.IntegerField(source="average_30d", help_text="Over the 30 complete days before today.")
+    last_7_days = serializers.IntegerField(
+        source="average_7d", allow_null=True, help_text="Over the days with data of the 7 before today; null if none."
+    )
+    last_30_days = serializers.IntegerField(
+        source="average_30d", allow_null=True, help_text="Over the days with data of the 30 before today; null if none."
+    )
+    days_counted = serializers.SerializerMethodField(help_text="How many days with data each average is over.")
+
+    def get_days_counted(self, summary) -> dict[str, int]:
+        return {"last_7_days": summary.days_counted_7d, "last_30_days": summary.days_counted_30d}
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -194,12 +164,13 @@ class SummaryResponse(serializers.Serializer):
 class UserDayStepsSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="user.uuid")
     display_name = serializers.CharField(source="user.display_name")
+    date = serializers.DateField(source="day", help_text="The day asked for, or this user's own local today.")
     steps = serializers.IntegerField()
     goal_reached = serializers.BooleanField()
 
 
 class UsersResponse(serializers.Serializer):
-    date = serializers.DateField()
+    date = serializers.DateField(allow_null=True, help_text="The day asked for; null: each user's own today.")
     users = UserDayStepsSerializer(many=True, help_text="Those you may see, in the order asked; others are absent.")
 
 
@@ -227,23 +198,13 @@ class SyncView(APIView):
             "At most 400 items; days from 30 days ago to your local tomorrow (clock skew)."
         ),
     )
-    def post(self, request: Request) -> Response:
-        data = request.data
-        if isinstance(data, dict):
-            services.check_sync_size(_item_count(data.get("days")) + _item_count(data.get("hours")))
-        parsed = validated(SyncInput, data)
+    def post(self, request: SignedInRequest) -> Response:
+        sync = parse_sync(request.data)
         changes = services.record_steps(
-            user=request.user,
-            days=[
-                DaySample(item["date"], item["steps"], item.get("distance_m"), item.get("floors"))
-                for item in parsed["days"]
-            ],
-            hours=[HourSample(item["start"], item["steps"]) for item in parsed.get("hours", [])],
-            source=parsed["source"],
-            now=timezone.now(),
+            user=request.user, days=sync.days, hours=sync.hours, source=sync.source, now=timezone.now()
         )
         metrics.SYNCS.labels(via="rest").inc()
-        metrics.STEP_RECORDS_STORED.inc(len(parsed["days"]) + len(parsed.get("hours", [])))
+        metrics.STEP_RECORDS_STORED.inc(len(sync.days) + len(sync.hours))
         # Built by hand rather than through SyncedDaySerializer (which documents it): this is the hot path.
         days = [
             {"date": c.day.isoformat(), "steps": c.new_total, "goal": c.goal, "goal_reached": c.goal_reached}
@@ -256,7 +217,7 @@ class DaysView(APIView):
     throttle_classes = [ReadThrottle]
 
     @extend_schema(parameters=[DaysQuery], responses={200: DaysResponse}, tags=["steps"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         query = validated(DaysQuery, request.query_params)
         history = selectors.day_history(
             user=request.user, start=query.get("from"), end=query.get("to"), now=timezone.now()
@@ -268,7 +229,7 @@ class HoursView(APIView):
     throttle_classes = [ReadThrottle]
 
     @extend_schema(parameters=[HoursQuery], responses={200: HoursResponse}, tags=["steps"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         query = validated(HoursQuery, request.query_params)
         day, hours = selectors.hour_history(user=request.user, day=query.get("date"), now=timezone.now())
         body = {"date": day, "timezone": request.user.timezone, "hours": hours}
@@ -279,7 +240,7 @@ class SummaryView(APIView):
     throttle_classes = [ReadThrottle]
 
     @extend_schema(responses={200: SummaryResponse}, tags=["steps"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         summary = selectors.step_summary(user=request.user, now=timezone.now())
         return Response(SummaryResponse(summary).data)
 
@@ -296,8 +257,8 @@ class UsersView(APIView):
             "anyone public, and accepted friends who share with friends. Unknown or hidden ids are absent."
         ),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         query = validated(UsersQuery, request.query_params)
-        day = query.get("date") or local_today(request.user, timezone.now())
-        entries = selectors.steps_of_users(viewer=request.user, ids=query["ids"], day=day)
+        day = query.get("date")
+        entries = selectors.steps_of_users(viewer=request.user, ids=query["ids"], day=day, now=timezone.now())
         return Response(UsersResponse({"date": day, "users": entries}).data)

@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from datetime import date
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from accounts.models import User
-from pedometer_site import metrics
+from infrastructure import metrics
 
+from .changes import DayChanges, Origin
 from .local_days import local_today
-
-if TYPE_CHECKING:
-    from .services import DayChange
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +39,20 @@ def step_event(*, user: User, day: date, steps: int) -> dict:
     return {"type": "steps", "user": str(user.uuid), "date": day.isoformat(), "steps": steps}
 
 
-def broadcast_day_totals(*, user: User, changes: Sequence[DayChange], now: datetime) -> None:
-    """Called on commit by ``record_steps`` with the days whose totals changed."""
-    today = local_today(user, now)
+# An import rewrites history (one rebuild at its end, no per-day event); a
+# deleted account has no watchers left to tell.
+SILENT_ORIGINS = frozenset({Origin.IMPORT, Origin.DELETION})
+
+
+def broadcast_day_changes(event: DayChanges) -> None:
+    """After commit (``steps.changes.day_changes``): today's changed total, to its watchers."""
+    if event.origin in SILENT_ORIGINS:
+        return
+    user = event.user
+    today = local_today(user, event.now)
     events = [
         step_event(user=user, day=change.day, steps=change.new_total)
-        for change in changes
+        for change in event.changes
         if change.changed and change.day == today
     ]
     if not events:
@@ -62,6 +66,7 @@ def broadcast_day_totals(*, user: User, changes: Sequence[DayChange], now: datet
 
 async def _send(group: str, events: list[dict]) -> None:
     layer = get_channel_layer()
+    assert layer is not None  # settings always name a layer (in memory when there is no Redis)
     async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
         for event in events:
             await layer.group_send(group, event)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import cast
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -20,15 +21,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import users_visible_to
-from pedometer_site import metrics
-from pedometer_site.errors import DomainError
-from pedometer_site.socket_consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_LATER, JsonSocketConsumer
-from pedometer_site.websocket_auth import CLOSE_UNAUTHENTICATED
+from infrastructure import metrics
+from infrastructure.api.errors import DomainError
+from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED
+from infrastructure.sockets.consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_LATER, JsonSocketConsumer
 
 from .broadcasts import user_group
-from .parsing import SyncInput, flatten_single_day_errors, parse_live_steps
+from .changes import Origin
 from .selectors import today_totals
 from .services import DayChange, StepsValidationError, record_steps
+from .sync_input import Sync, parse_steps_message, single_day_error
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +38,12 @@ MAX_WATCHED_USERS = 100
 
 
 @database_sync_to_async
-def _record(user: User, sync: SyncInput, now: datetime) -> list[DayChange] | None:
+def _record(user_pk: int, sync: Sync, now: datetime) -> list[DayChange] | None:
     # Fresh goal and time zone, as a REST request would have; None if the account is gone.
-    user = User.objects.filter(pk=user.pk, is_active=True).first()
+    user = User.objects.filter(pk=user_pk, is_active=True).first()
     if user is None:
         return None
-    return record_steps(user=user, days=sync.days, hours=sync.hours, source=sync.source, now=now)
+    return record_steps(user=user, days=sync.days, hours=sync.hours, source=sync.source, now=now, origin=Origin.SOCKET)
 
 
 class StepsConsumer(JsonSocketConsumer):
@@ -49,14 +51,15 @@ class StepsConsumer(JsonSocketConsumer):
     message_handlers = {**JsonSocketConsumer.message_handlers, "steps": "on_steps"}
     # Listens to no group, so it needs no channel of its own: phones keep syncing
     # while Redis is down (the database is all a write needs).
-    channel_layer_alias = None
+    channel_layer_alias = None  # type: ignore[assignment]  # Channels reads None as "no layer"
 
     async def on_steps(self, message: dict) -> None:
         try:
-            sync = parse_live_steps(message)
-            changes = await _record(self.user, sync, timezone.now())
+            sync = parse_steps_message(message)
+            changes = await _record(self.user.pk, sync, timezone.now())
         except StepsValidationError as exc:
-            await self.send_error(exc.code, exc.message, flatten_single_day_errors(exc.fields or {}))
+            flat = single_day_error(exc)  # the rules' errors name days.0 too
+            await self.send_error(flat.code, flat.message, flat.fields)
             return
         except DomainError as exc:
             await self.send_error(exc.code, exc.message, exc.fields)
@@ -93,7 +96,9 @@ class LiveConsumer(JsonSocketConsumer):
             await self.send_error("too_many_users", f"Watch at most {MAX_WATCHED_USERS} users on one socket.")
             await self.close_with(CLOSE_BAD_REQUEST)
             return
-        visible, refused = await database_sync_to_async(users_visible_to)(viewer=self.user, public_ids=requested)
+        visible, refused = await database_sync_to_async(users_visible_to)(
+            viewer=cast(User, self.user), public_ids=requested
+        )
         groups = [user_group(user.uuid) for user in visible]
         try:
             # Join before reading the snapshot, so a change between the two is not lost. One

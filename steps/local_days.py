@@ -17,20 +17,20 @@ def local_day_of(user: User, instant: datetime) -> date:
     return instant.astimezone(ZoneInfo(user.timezone)).date()
 
 
-def local_day_bounds(user: User, day: date) -> tuple[datetime, datetime]:
+def local_day_bounds(where: User | ZoneInfo, day: date) -> tuple[datetime, datetime]:
     """The UTC instants where ``day`` starts and the next day starts on the
-    user's wall clock: 23 or 25 hours apart on daylight-saving days."""
-    zone = ZoneInfo(user.timezone)
+    wall clock of a user (or a zone): 23 or 25 hours apart on daylight-saving days."""
+    zone = where if isinstance(where, ZoneInfo) else ZoneInfo(where.timezone)
     start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     return start, end
 
 
-def is_local_hour_start(user: User, instant: datetime) -> bool:
-    """True when ``instant`` falls exactly on the hour on the user's wall clock
-    (zones with half-hour offsets, like Asia/Kolkata, have their own hours)."""
-    local = instant.astimezone(ZoneInfo(user.timezone))
-    return local.minute == 0 and local.second == 0 and local.microsecond == 0
+def is_hour_start(instant: datetime) -> bool:
+    """True when an aware ``instant`` falls exactly on the hour at its own UTC
+    offset: phones record the offset they were at, and half-hour and
+    45-minute zones (Asia/Kolkata, Asia/Kathmandu) have hours of their own."""
+    return instant.minute == 0 and instant.second == 0 and instant.microsecond == 0
 
 
 def week_bounds(day: date) -> tuple[date, date]:

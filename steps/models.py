@@ -6,6 +6,10 @@ Three levels, each max-wins:
   of that source's hours of the day;
 - ``DayTotal``: the user's total for the day, the maximum over sources (two
   phones on the same walk never double-count). Boards rank these rows.
+
+A source's day holds at most ``MAX_DAILY_STEPS`` however it was reached (a
+day sample, or its hours); a flagged day counts in the total at the review
+threshold until staff review it; a corrected day is capped for every source.
 """
 
 from django.conf import settings
@@ -22,11 +26,9 @@ class DailySteps(models.Model):
     steps = models.PositiveIntegerField(default=0)
     distance_m = models.PositiveIntegerField(null=True, blank=True)
     floors = models.PositiveIntegerField(null=True, blank=True)
-    flagged = models.BooleanField(default=False, help_text="Unusually high: waiting for staff review.")
-    ceiling = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        help_text="Set by a staff correction: later syncs from this device cannot raise the day above it.",
+    flagged = models.BooleanField(
+        default=False,
+        help_text="Unusually high: waiting for staff review, and counted in the day's total at the review threshold.",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -75,6 +77,11 @@ class DayTotal(models.Model):
     steps = models.PositiveIntegerField(default=0)
     # When the current count was first stored: within a tie on a board, earlier wins.
     reached_at = models.DateTimeField(default=now)
+    ceiling = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Set by a staff correction: no sync from any device raises the day above it.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="day_total_key")]

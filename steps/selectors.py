@@ -1,8 +1,9 @@
 """Reads of steps: history, summaries, other people's days, staff charts.
 
 Every day here is the user's local calendar day (``DayTotal``: the maximum
-over their devices). "Goal reached" compares with the user's current goal:
-goals are not kept per day.
+over their devices). "Goal reached" compares with the goal the user had on
+that day (``accounts.selectors.day_settings``): a new goal never rewrites
+the past. A day nobody synced has no steps (``None``), which is not 0.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, Sum
 
 from accounts.models import User
-from accounts.selectors import users_visible_to
+from accounts.selectors import day_settings, users_visible_to
 
 from .local_days import local_day_bounds, local_today, month_bounds, week_bounds
 from .models import DayTotal, HourlySteps
@@ -29,8 +31,9 @@ MAX_USERS_PER_LOOKUP = 100
 @dataclass(frozen=True)
 class DaySteps:
     day: date
-    steps: int
-    goal_reached: bool
+    steps: int | None  # None: nothing was synced for the day
+    goal: int  # the goal in force on that day
+    goal_reached: bool | None
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,10 @@ class StepSummary:
     current_streak: int
     best_streak: int
     best_day: BestDay | None
-    average_7d: int
-    average_30d: int
+    average_7d: int | None
+    average_30d: int | None
+    days_counted_7d: int
+    days_counted_30d: int
     week_total: int
     month_total: int
 
@@ -73,6 +78,7 @@ class StepSummary:
 @dataclass(frozen=True)
 class UserDaySteps:
     user: User
+    day: date
     steps: int
     goal_reached: bool
 
@@ -101,11 +107,12 @@ def day_history(*, user: User, start: date | None, end: date | None, now: dateti
     if (end - start).days + 1 > MAX_HISTORY_DAYS:
         raise StepsValidationError("Bad date range.", fields={"to": [f"At most {MAX_HISTORY_DAYS} days at a time."]})
     stored = _totals(user, start, end)
+    settings = day_settings(user)
     days = []
     for offset in range((end - start).days + 1):
         day = start + timedelta(days=offset)
-        steps = stored.get(day, 0)
-        days.append(DaySteps(day=day, steps=steps, goal_reached=steps >= user.daily_goal))
+        steps, goal = stored.get(day), settings.goal_on(day)
+        days.append(DaySteps(day=day, steps=steps, goal=goal, goal_reached=None if steps is None else steps >= goal))
     return DayHistory(start=start, end=end, goal=user.daily_goal, days=days)
 
 
@@ -113,15 +120,15 @@ def hour_history(*, user: User, day: date | None, now: datetime) -> tuple[date, 
     """Every hour of the user's local day (23 or 25 on daylight-saving days),
     each the maximum over the user's devices, zero where nothing was synced."""
     day = day or local_today(user, now)
-    start, end = local_day_bounds(user, day)
+    zone = ZoneInfo(day_settings(user).zone_on(day))  # the zone the day was walked in
+    start, end = local_day_bounds(zone, day)
     hour_count = int((end - start).total_seconds() // 3600)
     buckets = [0] * hour_count
-    rows = HourlySteps.objects.filter(user=user, hour_start__gte=start, hour_start__lt=end)
+    rows = HourlySteps.objects.filter(user=user, day=day)
     for hour_start, steps in rows.values_list("hour_start", "steps"):
-        # Hours stored under an earlier time zone may sit off this zone's hours: they join the hour they fall in.
-        index = int((hour_start - start).total_seconds() // 3600)
+        # Hours recorded at another offset (a trip) join the hour of this zone they fall in.
+        index = min(max(int((hour_start - start).total_seconds() // 3600), 0), hour_count - 1)
         buckets[index] = max(buckets[index], steps)
-    zone = user.zone
     return day, [
         HourStepsEntry(start=(start + timedelta(hours=index)).astimezone(zone), steps=steps)
         for index, steps in enumerate(buckets)
@@ -146,11 +153,13 @@ def _streaks(goal_days: Sequence[date], today: date) -> tuple[int, int]:
 
 def step_summary(*, user: User, now: datetime) -> StepSummary:
     """Today, streaks, best day, averages and week/month totals, all in the
-    user's time zone. Averages are over complete days (the 7 or 30 ending
-    yesterday), days without steps counting as zero; week (ISO, Monday first)
-    and month totals run from their first day through today."""
+    user's time zone. Each day is judged by the goal it had. Averages are
+    over the complete days (of the 7 or 30 ending yesterday) that have data,
+    and say how many those were; week (ISO, Monday first) and month totals
+    run from their first day through today."""
     today = local_today(user, now)
-    goal = user.daily_goal
+    settings = day_settings(user)
+    goal = settings.goal_on(today)
     week_start, _ = week_bounds(today)
     month_start, _ = month_bounds(today)
     window_start = min(week_start, month_start, today - timedelta(days=30))
@@ -159,15 +168,16 @@ def step_summary(*, user: User, now: datetime) -> StepSummary:
     def total_between(first: date, last: date) -> int:
         return sum(steps for day, steps in recent.items() if first <= day <= last)
 
-    yesterday = today - timedelta(days=1)
+    def average(days: int) -> tuple[int | None, int]:
+        counted = [steps for day, steps in recent.items() if today - timedelta(days=days) <= day < today]
+        return (round(sum(counted) / len(counted)) if counted else None), len(counted)
+
     today_steps = recent.get(today, 0)
-    goal_days = list(
-        DayTotal.objects.filter(user=user, day__lte=today, steps__gte=goal)
-        .order_by("day")
-        .values_list("day", flat=True)
-    )
+    candidates = DayTotal.objects.filter(user=user, day__lte=today, steps__gte=settings.min_goal()).order_by("day")
+    goal_days = [day for day, steps in candidates.values_list("day", "steps") if steps >= settings.goal_on(day)]
     current_streak, best_streak = _streaks(goal_days, today)
     best = DayTotal.objects.filter(user=user, day__lte=today, steps__gt=0).order_by("-steps", "day").first()
+    (average_7d, counted_7d), (average_30d, counted_30d) = average(7), average(30)
     return StepSummary(
         today=today,
         timezone=user.timezone,
@@ -178,30 +188,39 @@ def step_summary(*, user: User, now: datetime) -> StepSummary:
         current_streak=current_streak,
         best_streak=best_streak,
         best_day=BestDay(day=best.day, steps=best.steps) if best else None,
-        average_7d=round(total_between(today - timedelta(days=7), yesterday) / 7),
-        average_30d=round(total_between(today - timedelta(days=30), yesterday) / 30),
+        average_7d=average_7d,
+        average_30d=average_30d,
+        days_counted_7d=counted_7d,
+        days_counted_30d=counted_30d,
         week_total=total_between(week_start, today),
         month_total=total_between(month_start, today),
     )
 
 
-def steps_of_users(*, viewer: User, ids: Sequence[UUID], day: date) -> list[UserDaySteps]:
-    """Steps on ``day`` (each user's own local day) for those of ``ids`` the
-    viewer may see, in the order asked; the others are simply absent."""
+def steps_of_users(*, viewer: User, ids: Sequence[UUID], day: date | None, now: datetime) -> list[UserDaySteps]:
+    """Steps on ``day`` for those of ``ids`` the viewer may see, in the order
+    asked; the others are simply absent. Without a day, each user's own local
+    today, as ``/ws/live`` shows it (``today_totals``)."""
     if len(ids) > MAX_USERS_PER_LOOKUP:
         raise StepsValidationError("Too many ids.", fields={"ids": [f"At most {MAX_USERS_PER_LOOKUP} ids at a time."]})
     visible = {user.uuid: user for user in users_visible_to(viewer=viewer, public_ids=ids)[0]}
-    totals = dict(
-        DayTotal.objects.filter(user__in=[user.pk for user in visible.values()], day=day).values_list("user", "steps")
-    )
+    days = {user.pk: day or local_today(user, now) for user in visible.values()}
+    totals = {
+        (user_id, stored_day): steps
+        for user_id, stored_day, steps in DayTotal.objects.filter(
+            user__in=list(days), day__in=set(days.values())
+        ).values_list("user", "day", "steps")
+    }
     result, seen = [], set()
     for uuid in ids:
         user = visible.get(uuid)
         if user is None or uuid in seen:
             continue
         seen.add(uuid)
-        steps = totals.get(user.pk, 0)
-        result.append(UserDaySteps(user=user, steps=steps, goal_reached=steps >= user.daily_goal))
+        users_day = days[user.pk]
+        steps = totals.get((user.pk, users_day), 0)
+        goal = day_settings(user).goal_on(users_day)
+        result.append(UserDaySteps(user=user, day=users_day, steps=steps, goal_reached=steps >= goal))
     return result
 
 

@@ -5,21 +5,23 @@ all come through ``record_steps``; staff corrections through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 from django.db import connection, transaction
-from django.db.models import Max, Model, Sum
+from django.db.models import Model, Q, Sum
 from django.db.models.constants import OnConflict
 
+from accounts.events import AccountDeleted
 from accounts.models import User
-from notifications.services import queue_goal_notification
-from pedometer_site.errors import DomainError
-from rankings.services import index_day_totals
+from accounts.selectors import DaySettingsOf, day_settings
+from infrastructure.api.errors import DomainError
+from infrastructure.db.transactions import run_idempotent_transaction
 
-from .broadcasts import broadcast_day_totals
-from .local_days import is_local_hour_start, local_day_of, local_today
+from .changes import DayChange, DayChanges, DaySample, HourSample, Origin, day_changes
+from .local_days import is_hour_start, local_today
 from .models import DEFAULT_SOURCE, DailySteps, DayTotal, HourlySteps, StepCorrection
 
 MAX_DAILY_STEPS = 100_000
@@ -31,39 +33,6 @@ MAX_FLOORS = 3_000
 MAX_ITEMS_PER_SYNC = 400
 API_BACKFILL_DAYS = 30
 CLOCK_SKEW_DAYS = 1
-
-
-@dataclass(frozen=True)
-class DaySample:
-    day: date
-    steps: int
-    distance_m: int | None = None
-    floors: int | None = None
-
-
-@dataclass(frozen=True)
-class HourSample:
-    start: datetime  # aware
-    steps: int
-
-
-@dataclass(frozen=True)
-class DayChange:
-    """One day a sync touched: the user's total before and after it."""
-
-    day: date
-    old_total: int
-    new_total: int
-    goal: int
-    reached_at: datetime
-
-    @property
-    def changed(self) -> bool:
-        return self.new_total != self.old_total
-
-    @property
-    def goal_reached(self) -> bool:
-        return self.new_total >= self.goal
 
 
 class StepsValidationError(DomainError):
@@ -129,14 +98,14 @@ def validate_sync(
         _check_bounds(errors, "days", index, "steps", sample.steps, MAX_DAILY_STEPS)
         _check_bounds(errors, "days", index, "distance_m", sample.distance_m, MAX_DISTANCE_M)
         _check_bounds(errors, "days", index, "floors", sample.floors, MAX_FLOORS)
-    for index, sample in enumerate(hours):
-        if sample.start.tzinfo is None:
+    for index, hour in enumerate(hours):
+        if hour.start.tzinfo is None:
             errors.item("hours", index, "start", "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00.")
             continue
-        if not is_local_hour_start(user, sample.start):
-            errors.item("hours", index, "start", f"Must be the start of an hour in your time zone ({user.timezone}).")
-        _check_day(errors, "hours", index, "start", local_day_of(user, sample.start), today, max_age_days)
-        _check_bounds(errors, "hours", index, "steps", sample.steps, MAX_HOURLY_STEPS)
+        if not is_hour_start(hour.start):
+            errors.item("hours", index, "start", "Must be the start of an hour at its own UTC offset.")
+        _check_day(errors, "hours", index, "start", hour.start.date(), today, max_age_days)
+        _check_bounds(errors, "hours", index, "steps", hour.steps, MAX_HOURLY_STEPS)
     errors.raise_if_any()
 
 
@@ -162,11 +131,20 @@ def _merge_days(days: Iterable[DaySample]) -> dict[date, DaySample]:
     return merged
 
 
-def _merge_hours(hours: Iterable[HourSample]) -> dict[datetime, int]:
-    merged: dict[datetime, int] = {}
+@dataclass(frozen=True)
+class _Hour:
+    steps: int
+    day: date  # the local day at the sample's own offset: where the phone was
+
+
+def _merge_hours(hours: Iterable[HourSample]) -> dict[datetime, _Hour]:
+    """Keyed by the UTC start. The same instant sent twice keeps its larger
+    count and the day it was first sent with."""
+    merged: dict[datetime, _Hour] = {}
     for sample in hours:
         start = sample.start.astimezone(UTC)
-        merged[start] = max(merged.get(start, 0), sample.steps)
+        seen = merged.get(start)
+        merged[start] = _Hour(max(sample.steps, seen.steps if seen else 0), seen.day if seen else sample.start.date())
     return merged
 
 
@@ -178,13 +156,15 @@ def record_steps(
     source: str = DEFAULT_SOURCE,
     now: datetime,
     max_age_days: int | None = API_BACKFILL_DAYS,
+    origin: Origin = Origin.SYNC,
 ) -> list[DayChange]:
     """Stores a sync, max-wins per key, in one transaction; returns every day it
     touched with the user's total before and after.
 
     A value lower than the stored one changes nothing, so retried, duplicated,
     reordered and late syncs can never double-count or go backwards. The whole
-    sync is validated first: it is stored entirely or not at all.
+    sync is validated first: it is stored entirely or not at all. The days
+    whose totals changed are published on ``day_changes`` with ``origin``.
     """
     days, hours = list(days), list(hours)
     validate_sync(user=user, days=days, hours=hours, source=source, now=now, max_age_days=max_age_days)
@@ -193,20 +173,32 @@ def record_steps(
     if not day_samples and not hour_samples:
         return []
 
-    hour_days = {local_day_of(user, start) for start in hour_samples}
-    touched = sorted(set(day_samples) | hour_days)
-    with transaction.atomic():
+    touched = sorted(set(day_samples) | {hour.day for hour in hour_samples.values()})
+
+    def store(retried: bool) -> list[DayChange]:
         totals = _lock_user_and_read_totals(user, touched)
-        _write_hours(user, source, hour_samples, now)
-        device_days = _write_days(user, source, touched, day_samples, hour_days, now)
-        changes = _raise_totals(user, device_days, totals, now)
-        _queue_goal_notifications(user, changes, now)
-        changed = [change for change in changes if change.changed]
-        if changed:
-            # Watchers first: the board index write after it costs two queries.
-            transaction.on_commit(lambda: broadcast_day_totals(user=user, changes=changed, now=now))
-            transaction.on_commit(lambda: index_day_totals(user=user, changes=changed))
-    return changes
+        ceilings = {day: row.ceiling for day, row in totals.items() if row.ceiling is not None}
+        hour_sums = _write_hours(user, source, hour_samples, set(ceilings), now)
+        device_days = _write_days(user, source, touched, day_samples, hour_sums, ceilings, now)
+        changes = _raise_totals(user, device_days, totals, day_settings(user), now)
+        # After a lost connection an earlier attempt may have committed these very
+        # changes without running its after-commit work: publish every touched day
+        # then (absolute values, so publishing one twice is harmless).
+        _publish(user, changes, origin, now, everything=retried)
+        return changes
+
+    # Max-wins makes a sync idempotent, so a failover or a lock conflict mid-sync
+    # (deadlocks on neighbouring keys happen between different people's upserts
+    # even under READ COMMITTED) is retried here instead of failing the phone.
+    return run_idempotent_transaction(store)
+
+
+def _publish(
+    user: User, changes: Iterable[DayChange], origin: Origin, now: datetime, *, everything: bool = False
+) -> None:
+    changed = tuple(change for change in changes if change.changed or everything)
+    if changed:
+        day_changes.publish(DayChanges(user=user, changes=changed, origin=origin, now=now))
 
 
 # The reads and upserts every sync runs are written in SQL: compiling them
@@ -215,7 +207,7 @@ def record_steps(
 # Plain SQL that MySQL, MariaDB and SQLite read alike; values are parameters.
 
 
-def _in_list(days: list[date]) -> tuple[str, list[str]]:
+def _in_list(days: list[date]) -> tuple[str, list[str | None]]:
     return ", ".join(["%s"] * len(days)), [connection.ops.adapt_datefield_value(day) for day in days]
 
 
@@ -236,7 +228,7 @@ def _lock_user_and_read_totals(user: User, days: list[date]) -> dict[date, DayTo
     placeholders, params = _in_list(days)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = (
-        f"SELECT t.day, t.steps, t.reached_at FROM {User._meta.db_table} u "  # noqa: S608 - values are parameters
+        f"SELECT t.day, t.steps, t.reached_at, t.ceiling FROM {User._meta.db_table} u "  # noqa: S608 - parameters
         f"LEFT JOIN {DayTotal._meta.db_table} t ON t.user_id = u.id AND t.day IN ({placeholders}) "
         f"WHERE u.id = %s{lock}"
     )
@@ -244,41 +236,51 @@ def _lock_user_and_read_totals(user: User, days: list[date]) -> dict[date, DayTo
         cursor.execute(sql, [*params, user.pk])
         rows = cursor.fetchall()
     return {
-        day: DayTotal(user=user, day=day, steps=steps, reached_at=_aware(reached_at))
-        for day, steps, reached_at in rows
+        day: DayTotal(user=user, day=day, steps=steps, reached_at=_aware(reached_at), ceiling=ceiling)
+        for day, steps, reached_at, ceiling in rows
         if day is not None
     }
 
 
 def _read_device_days(
     user: User, source: str, days: list[date]
-) -> dict[date, tuple[int, int | None, int | None, int | None]]:
-    """(steps, distance_m, floors, ceiling) of this device's stored days."""
+) -> dict[date, tuple[int, int | None, int | None, bool]]:
+    """(steps, distance_m, floors, flagged) of this device's stored days."""
     placeholders, params = _in_list(days)
     sql = (
-        f"SELECT day, steps, distance_m, floors, ceiling FROM {DailySteps._meta.db_table} "  # noqa: S608 - as above
+        f"SELECT day, steps, distance_m, floors, flagged FROM {DailySteps._meta.db_table} "  # noqa: S608 - as above
         f"WHERE user_id = %s AND source = %s AND day IN ({placeholders})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk, source, *params])
         return {
-            day: (steps, distance_m, floors, ceiling) for day, steps, distance_m, floors, ceiling in cursor.fetchall()
+            day: (steps, distance_m, floors, bool(flagged))
+            for day, steps, distance_m, floors, flagged in cursor.fetchall()
         }
 
 
-def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
+def counted_steps(steps: int, *, flagged: bool) -> int:
+    """What one source's day adds to the user's total: a flagged day counts
+    at the review threshold until staff let it stand."""
+    return min(steps, FLAG_DAILY_ABOVE) if flagged else steps
+
+
+def _upsert(model: type[Model], rows: Sequence[Model], *, unique_fields: list[str], update_fields: list[str]) -> None:
     """One INSERT ... ON DUPLICATE KEY UPDATE (ON CONFLICT on SQLite) for many rows:
     the statement ``bulk_create(update_conflicts=True)`` writes, with Django's
     own clause for each database, without its per-call work."""
     meta, ops = model._meta, connection.ops
     fields = [field for field in meta.concrete_fields if not field.primary_key]
+    column = {field.name: cast(str, field.column) for field in fields}  # a concrete field always has one
     conflict = ops.on_conflict_suffix_sql(
         fields,
         OnConflict.UPDATE,
-        [meta.get_field(name).column for name in update_fields],
-        [meta.get_field(name).column for name in unique_fields],
+        [column[name] for name in update_fields],
+        [column[name] for name in unique_fields],
     )
-    insert = f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(ops.quote_name(f.column) for f in fields)})"
+    insert = (
+        f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(ops.quote_name(column[f.name]) for f in fields)})"
+    )
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = max(ops.bulk_batch_size(fields, rows), 1)  # SQLite caps the parameters of one statement
     with connection.cursor() as cursor:
@@ -290,30 +292,56 @@ def _upsert(model: type[Model], rows: list[Model], *, unique_fields: list[str], 
             cursor.execute(f"{insert} VALUES {', '.join([row_sql] * len(chunk))} {conflict}", params)
 
 
-def _write_hours(user: User, source: str, samples: dict[datetime, int], now: datetime) -> None:
+def _write_hours(
+    user: User, source: str, samples: dict[datetime, _Hour], corrected: set[date], now: datetime
+) -> dict[date, int]:
+    """Raises this device's hours; returns the sum of its hours on each day they touched.
+
+    Each hour is filed on the local day of its own UTC offset, and keeps the
+    day it was first filed on. A corrected day takes no more hours (staff set
+    its count; the hours that fit it were kept). Hours that would make one
+    day of this device hold more than a day can (``MAX_DAILY_STEPS``) refuse
+    the whole sync.
+    """
+    samples = {start: hour for start, hour in samples.items() if hour.day not in corrected}
     if not samples:
-        return
+        return {}
+    days_sent = sorted({hour.day for hour in samples.values()})
     stored = {
-        row.hour_start: row
-        for row in HourlySteps.objects.filter(user=user, source=source, hour_start__in=list(samples))
+        start: _Hour(steps, day)
+        for start, steps, day in HourlySteps.objects.filter(
+            Q(day__in=days_sent) | Q(hour_start__in=list(samples)), user=user, source=source
+        ).values_list("hour_start", "steps", "day")
     }
-    rows = []
-    for start, steps in samples.items():
-        row = stored.get(start)
-        if row is not None and row.steps >= steps:
-            continue
-        rows.append(
-            HourlySteps(
-                user=user,
-                hour_start=start,
-                day=local_day_of(user, start),
-                source=source,
-                steps=steps,
-                flagged=steps > FLAG_HOURLY_ABOVE,
-                created_at=now,  # kept as it was when the row exists: not among the updated fields
-                updated_at=now,
-            )
+    merged = dict(stored)
+    for start, hour in samples.items():
+        old = stored.get(start)
+        merged[start] = _Hour(max(hour.steps, old.steps), old.day) if old else hour
+    days = sorted({merged[start].day for start in samples})
+    sums: dict[date, int] = {}
+    for hour in merged.values():
+        sums[hour.day] = sums.get(hour.day, 0) + hour.steps
+    over = [day.isoformat() for day in days if sums[day] > MAX_DAILY_STEPS]
+    if over:
+        raise StepsValidationError(
+            "Nothing was stored: some items are invalid.",
+            fields={"hours": [f"The hours of {', '.join(over)} add up to more than {MAX_DAILY_STEPS:,} steps a day."]},
         )
+    rows = [
+        HourlySteps(
+            user=user,
+            hour_start=start,
+            day=merged[start].day,
+            source=source,
+            steps=hour.steps,
+            flagged=hour.steps > FLAG_HOURLY_ABOVE,
+            created_at=now,  # kept as it was when the row exists: not among the updated fields
+            updated_at=now,
+        )
+        # In key order, as every sync writes them: concurrent upserts then meet in one order.
+        for start, hour in sorted(samples.items())
+        if start not in stored or hour.steps > stored[start].steps
+    ]
     if rows:
         _upsert(
             HourlySteps,
@@ -321,35 +349,35 @@ def _write_hours(user: User, source: str, samples: dict[datetime, int], now: dat
             unique_fields=["user", "hour_start", "source"],
             update_fields=["steps", "flagged", "updated_at"],
         )
+    return {day: sums[day] for day in days}
 
 
 def _write_days(
-    user: User, source: str, touched: list[date], samples: dict[date, DaySample], hour_days: set[date], now: datetime
+    user: User,
+    source: str,
+    touched: list[date],
+    samples: dict[date, DaySample],
+    hour_sums: dict[date, int],
+    ceilings: dict[date, int],
+    now: datetime,
 ) -> dict[date, int]:
-    """Raises this device's day rows; returns each touched day's count for the device."""
+    """Raises this device's day rows; returns what each touched day of the
+    device adds to the user's total (``counted_steps``)."""
     # Days whose hours did not change already hold at least their hours' sum: only new hours can lift a day.
-    hour_sums = (
-        dict(
-            HourlySteps.objects.filter(user=user, source=source, day__in=sorted(hour_days))
-            .values("day")
-            .annotate(total=Sum("steps"))
-            .values_list("day", "total")
-        )
-        if hour_days
-        else {}
-    )
     stored = _read_device_days(user, source, touched)
-    device_days: dict[date, int] = {}
+    counted: dict[date, int] = {}
     plain, unusual = [], []
     for day in touched:
         old = stored.get(day)
-        old_steps, old_distance, old_floors, ceiling = old or (0, None, None, None)
+        old_steps, old_distance, old_floors, old_flagged = old or (0, None, None, False)
         sample = samples.get(day)
-        steps = max(old_steps, sample.steps if sample else 0, hour_sums.get(day) or 0)
-        if ceiling is not None:
-            # A staff correction stands: the phone re-sending the old count must not undo it.
-            steps = min(steps, max(ceiling, old_steps))
-        device_days[day] = steps
+        steps = min(max(old_steps, sample.steps if sample else 0, hour_sums.get(day, 0)), MAX_DAILY_STEPS)
+        if day in ceilings:
+            # A staff correction stands for every device: re-sending the old count must not undo it.
+            steps = min(steps, ceilings[day])
+        # Newly unusual: flagged for review (again, if it was reviewed at a lower count).
+        flagged = old_flagged or (steps > FLAG_DAILY_ABOVE and steps > old_steps)
+        counted[day] = counted_steps(steps, flagged=flagged)
         distance_m = _max_or_none(old_distance, sample.distance_m if sample else None)
         floors = _max_or_none(old_floors, sample.floors if sample else None)
         if old is not None and (steps, distance_m, floors) == (old_steps, old_distance, old_floors):
@@ -358,8 +386,7 @@ def _write_days(
             user=user, day=day, source=source, steps=steps, distance_m=distance_m, floors=floors,
             created_at=now, updated_at=now,
         )  # fmt: skip
-        if steps > FLAG_DAILY_ABOVE and steps > old_steps:
-            # Newly unusual: flagged for review (again, if it was reviewed at a lower count).
+        if flagged and not old_flagged:
             row.flagged = True
             unusual.append(row)
         else:
@@ -370,11 +397,11 @@ def _write_days(
     if unusual:
         review = ["flagged", "reviewed_at", "reviewed_by"]
         _upsert(DailySteps, unusual, unique_fields=["user", "day", "source"], update_fields=counts + review)
-    return device_days
+    return counted
 
 
 def _raise_totals(
-    user: User, device_days: dict[date, int], stored: dict[date, DayTotal], now: datetime
+    user: User, device_days: dict[date, int], stored: dict[date, DayTotal], settings: DaySettingsOf, now: datetime
 ) -> list[DayChange]:
     """The user's totals after one device's counts went up (or stayed).
 
@@ -389,47 +416,46 @@ def _raise_totals(
         old = row.steps if row else 0
         if row is None or device_steps > old:
             new, reached_at = max(old, device_steps), now
-            rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at))
+            rows.append(
+                DayTotal(user=user, day=day, steps=new, reached_at=reached_at, ceiling=row.ceiling if row else None)
+            )
         else:
             new, reached_at = old, row.reached_at
-        changes.append(DayChange(day=day, old_total=old, new_total=new, goal=user.daily_goal, reached_at=reached_at))
+        changes.append(
+            DayChange(day=day, old_total=old, new_total=new, goal=settings.goal_on(day), reached_at=reached_at)
+        )
     if rows:
         _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at"])
     return changes
 
 
 def _recompute_totals(user: User, touched: list[date], now: datetime) -> list[DayChange]:
-    """Recomputes the user's total (max over sources) for the touched days."""
-    maxima = dict(
-        DailySteps.objects.filter(user=user, day__in=touched)
-        .values("day")
-        .annotate(top=Max("steps"))
-        .values_list("day", "top")
-    )
+    """Recomputes the user's total for the touched days from every source, as
+    each counts (``counted_steps``) and under the day's correction."""
+    maxima: dict[date, int] = {}
+    for day, steps, flagged in DailySteps.objects.filter(user=user, day__in=touched).values_list(
+        "day", "steps", "flagged"
+    ):
+        maxima[day] = max(maxima.get(day, 0), counted_steps(steps, flagged=flagged))
     stored = {row.day: row for row in DayTotal.objects.filter(user=user, day__in=touched)}
+    settings = day_settings(user)
     changes, rows = [], []
     for day in touched:
         row = stored.get(day)
         old = row.steps if row else 0
-        new = maxima.get(day) or 0
+        ceiling = row.ceiling if row else None
+        new = min(maxima.get(day, 0), ceiling) if ceiling is not None else maxima.get(day, 0)
         if row is None or new != old:
             reached_at = now if row is None or new > old else row.reached_at
-            rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at))
+            rows.append(DayTotal(user=user, day=day, steps=new, reached_at=reached_at, ceiling=ceiling))
         else:
             reached_at = row.reached_at
-        changes.append(DayChange(day=day, old_total=old, new_total=new, goal=user.daily_goal, reached_at=reached_at))
+        changes.append(
+            DayChange(day=day, old_total=old, new_total=new, goal=settings.goal_on(day), reached_at=reached_at)
+        )
     if rows:
-        _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at"])
+        _upsert(DayTotal, rows, unique_fields=["user", "day"], update_fields=["steps", "reached_at", "ceiling"])
     return changes
-
-
-def _queue_goal_notifications(user: User, changes: list[DayChange], now: datetime) -> None:
-    """Goal pushes for today and yesterday only: a backfilled week-old day is news to nobody."""
-    today = local_today(user, now)
-    for change in changes:
-        crossed_now = change.new_total > change.old_total and change.goal_reached
-        if crossed_now and today - timedelta(days=1) <= change.day <= today:
-            queue_goal_notification(user=user, day=change.day, steps=change.new_total, now=now)
 
 
 def correct_daily_steps(
@@ -456,25 +482,52 @@ def correct_daily_steps(
             created_at=now,
         )
         row.steps = steps
-        row.ceiling = steps
-        hours = HourlySteps.objects.filter(user=user, day=day, source=source)
-        if steps < (hours.aggregate(total=Sum("steps"))["total"] or 0):
-            # A day never counts less than its hours: hours above the corrected total go with it.
-            hours.delete()
         row.flagged = False
         row.reviewed_at, row.reviewed_by = now, staff
         row.updated_at = now
-        row.save(update_fields=["steps", "ceiling", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
+        row.save(update_fields=["steps", "flagged", "reviewed_at", "reviewed_by", "updated_at"])
+        # The correction is the day's: no other device holds more, now or later.
+        DailySteps.objects.filter(user=user, day=day, steps__gt=steps).update(steps=steps, updated_at=now)
+        hour_sums = HourlySteps.objects.filter(user=user, day=day).values("source").annotate(total=Sum("steps"))
+        # A day never counts less than its hours: a device's hours above the corrected count go.
+        over = [item["source"] for item in hour_sums if item["total"] > steps]
+        if over:
+            HourlySteps.objects.filter(user=user, day=day, source__in=over).delete()
+        DayTotal.objects.update_or_create(
+            user=user, day=day, defaults={"ceiling": steps}, create_defaults={"ceiling": steps, "reached_at": now}
+        )
         (change,) = _recompute_totals(user, [day], now)
-        if change.changed:
-            transaction.on_commit(lambda: index_day_totals(user=user, changes=[change]))
+        _publish(user, [change], Origin.CORRECTION, now)
     return change
 
 
 def review_flagged_days(*, staff: User, ids: Iterable[int], now: datetime) -> int:
-    """Staff looked at unusual days and let them stand; returns how many were flagged."""
+    """Staff looked at unusual days and let them stand; returns how many were
+    flagged. Those days now count in full: their totals are recomputed."""
     if not staff.is_staff:
         raise StaffOnlyError("Only staff can review step counts.")
-    return DailySteps.objects.filter(pk__in=list(ids), flagged=True).update(
-        flagged=False, reviewed_at=now, reviewed_by=staff, updated_at=now
-    )
+    with transaction.atomic():
+        rows = list(DailySteps.objects.select_for_update().filter(pk__in=list(ids), flagged=True))
+        DailySteps.objects.filter(pk__in=[row.pk for row in rows]).update(
+            flagged=False, reviewed_at=now, reviewed_by=staff, updated_at=now
+        )
+        days_by_user: dict[int, set[date]] = {}
+        for row in rows:
+            days_by_user.setdefault(row.user_id, set()).add(row.day)
+        for user in User.objects.filter(pk__in=days_by_user).order_by("pk"):
+            _publish(user, _recompute_totals(user, sorted(days_by_user[user.pk]), now), Origin.CORRECTION, now)
+    return len(rows)
+
+
+def publish_deleted_days(event: AccountDeleted) -> None:
+    """In the transaction that deletes an account (``accounts.events.account_deleted``),
+    before its rows go: every day it had steps on now totals 0, for whoever
+    holds a copy of those totals (the board index)."""
+    user = event.user
+    changes = [
+        DayChange(day=day, old_total=steps, new_total=0, goal=user.daily_goal, reached_at=reached_at)
+        for day, steps, reached_at in DayTotal.objects.filter(user=user, steps__gt=0)
+        .order_by("day")
+        .values_list("day", "steps", "reached_at")
+    ]
+    _publish(user, changes, Origin.DELETION, event.now)

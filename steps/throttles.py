@@ -5,7 +5,7 @@ hammering the API does, and gets 429 with Retry-After."""
 
 from rest_framework.throttling import UserRateThrottle
 
-from pedometer_site.throttling import RateFromSettings
+from infrastructure.api.throttling import RateFromSettings
 
 
 class SyncThrottle(RateFromSettings, UserRateThrottle):

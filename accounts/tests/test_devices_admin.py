@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.devices_services import device_register
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from accounts.models import Device
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 
 URL = "/api/v1/devices"
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)

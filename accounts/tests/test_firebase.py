@@ -10,8 +10,8 @@ import pytest
 import responses
 
 from accounts.models import User
-from pedometer_site.firebase import reset_firebase_app
-from pedometer_site.testing import GOOGLE_CERTIFICATES_URL, PASSWORD, FirebaseProject, bearer_client, make_user
+from infrastructure.firebase import reset_firebase_app
+from pedometer_site.tests.testing import GOOGLE_CERTIFICATES_URL, PASSWORD, FirebaseProject, bearer_client, make_user
 
 URL = "/api/v1/auth/firebase"
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.friends_services import friend_request_send
 from accounts.models import Friendship, FriendshipStatus, Visibility
 from accounts.selectors import can_see, friend_ids
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 
 REQUESTS = "/api/v1/friends/requests"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from pedometer_site.testing import PASSWORD, bearer_client, make_user
+from pedometer_site.tests.testing import PASSWORD, bearer_client, make_user
 
 URL = "/api/v1/auth/login"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from pedometer_site.testing import PASSWORD, bearer_client, make_user, sign_in
+from pedometer_site.tests.testing import PASSWORD, bearer_client, make_user, sign_in
 
 URL = "/api/v1/me/password"
 NEW = "a-brand-new-and-long-passphrase"

@@ -4,7 +4,7 @@ import pytest
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import Device, Friendship, FriendshipStatus, User
-from pedometer_site.testing import bearer_client, client_for, make_user, sign_in
+from pedometer_site.tests.testing import bearer_client, client_for, make_user, sign_in
 
 ME = "/api/v1/me"
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from accounts.models import User
-from pedometer_site.testing import bearer_client, make_user, unverified_claims
+from pedometer_site.tests.testing import bearer_client, make_user, unverified_claims
 
 URL = "/api/v1/auth/register"
 STRONG = "a-long-and-unusual-passphrase"

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from pedometer_site.testing import PASSWORD, make_user
+from pedometer_site.tests.testing import PASSWORD, make_user
 
 LOGIN = "/api/v1/auth/login"
 REGISTER = "/api/v1/auth/register"

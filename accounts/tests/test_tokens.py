@@ -4,7 +4,7 @@ import jwt
 import pytest
 import time_machine
 
-from pedometer_site.testing import bearer_client, make_user, sign_in, unverified_claims
+from pedometer_site.tests.testing import bearer_client, make_user, sign_in, unverified_claims
 
 ME = "/api/v1/me"
 REFRESH = "/api/v1/auth/refresh"

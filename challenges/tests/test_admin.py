@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from challenges.models import Finalisation, Kind
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 from .builders import days_ago, started, walk
 

@@ -7,7 +7,7 @@ import pytest
 from accounts.services import user_delete
 from challenges import selectors, services
 from challenges.models import Kind, Scope
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 from .builders import NOW, days_ago, started, table, team, walk
 

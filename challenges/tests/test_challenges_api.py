@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from challenges.models import Challenge, Kind, Participant, Team
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 
 from .builders import TODAY, days_ago, started, walk
 

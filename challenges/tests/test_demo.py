@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from challenges.demo import seed_challenges
 from challenges.models import Challenge, Kind, State, Team
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 pytestmark = pytest.mark.django_db
 

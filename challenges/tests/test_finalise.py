@@ -7,7 +7,7 @@ import pytest
 from accounts.services import user_delete
 from challenges import services
 from challenges.models import Challenge, Finalisation, Kind, Result, State
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 
 from .builders import NOW, days_ago, started, table, walk
 

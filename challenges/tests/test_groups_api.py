@@ -3,7 +3,7 @@
 import pytest
 
 from challenges.models import Membership, Role
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 

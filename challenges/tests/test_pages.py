@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from challenges import services
 from challenges.models import Kind
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 from .builders import days_ago, started, team, walk
 

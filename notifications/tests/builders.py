@@ -9,7 +9,7 @@ from accounts.devices_services import device_register
 from accounts.models import Device, User
 from notifications.models import Kind, Notification
 from notifications.services import queue_goal_notification
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 _tokens = itertools.count(1)
 

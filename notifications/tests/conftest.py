@@ -1,9 +1,9 @@
 import pytest
 import responses
 
+from infrastructure.firebase import reset_firebase_app
 from pedometer_site.celery import app as celery_app
-from pedometer_site.firebase import reset_firebase_app
-from pedometer_site.testing import FirebaseProject
+from pedometer_site.tests.testing import FirebaseProject
 
 from . import fake_fcm
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import Notification, Status
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 from .builders import add_device, owed_push
 

@@ -6,9 +6,9 @@ import pytest
 from prometheus_client import REGISTRY
 
 from accounts.models import Device
-from notifications import services
+from notifications import delivery
+from notifications.delivery import MAX_ATTEMPTS, deliver_notification
 from notifications.models import Status
-from notifications.services import MAX_ATTEMPTS, deliver_notification
 
 from . import fake_fcm
 from .builders import add_device, owed_push
@@ -172,7 +172,7 @@ def test_backoff_doubles_up_to_a_limit_then_the_row_fails(fcm):
     assert (notification.status, notification.attempts) == (Status.FAILED, MAX_ATTEMPTS)
     assert "QuotaExceededError" in notification.last_error
     assert deliver_notification(notification_id=notification.pk, now=now + timedelta(hours=1)).claimed is False
-    assert services.backoff(attempts=20) == services.BACKOFF_MAX
+    assert delivery.backoff(attempts=20) == delivery.BACKOFF_MAX
 
 
 def test_when_google_refuses_the_service_account_the_push_is_retried_later(fcm):

@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection
 
 from notifications.models import Notification, Status
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from steps.services import DaySample, record_steps
 
 from .builders import add_device

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from accounts.models import User
 from notifications.models import Kind, Notification, Status
 from notifications.services import queue_goal_notification
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 from .builders import add_device
 

@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from notifications import tasks
+from notifications.delivery import LEASE, MAX_ATTEMPTS
 from notifications.models import Notification, Status
-from notifications.services import LEASE, MAX_ATTEMPTS, SWEEP_GRACE, sweep_notifications
+from notifications.services import SWEEP_GRACE, sweep_notifications
 from pedometer_site.tests.servers import database_url_for_tests
 
 from . import fake_fcm
@@ -27,14 +28,14 @@ DOOMED_WORKER = """
 import sys, time, django
 django.setup()
 from datetime import datetime
-from notifications import fcm, services
+from notifications import delivery, fcm
 
 def stuck(pushes):
     print("claimed", flush=True)
     time.sleep(60)
 
 fcm.send_pushes = stuck
-services.deliver_notification(notification_id=int(sys.argv[1]), now=datetime.fromisoformat(sys.argv[2]))
+delivery.deliver_notification(notification_id=int(sys.argv[1]), now=datetime.fromisoformat(sys.argv[2]))
 """
 
 

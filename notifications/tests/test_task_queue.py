@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification, Status
-from notifications.services import SWEEP_GRACE, enqueue_delivery, queue_goal_notification, sweep_notifications
+from notifications.services import SWEEP_GRACE, queue_goal_notification, sweep_notifications
+from notifications.tasks import enqueue_delivery
 from pedometer_site.celery import app as celery_app
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 from .builders import add_device, local_day, owed_push
 

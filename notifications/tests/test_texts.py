@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from notifications.services import deliver_notification
+from notifications.delivery import deliver_notification
 from notifications.texts import goal_reached_text
 
 from .builders import add_device, owed_push

@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from notifications.models import Notification, Status
-from notifications.services import enqueue_delivery
+from notifications.tasks import enqueue_delivery
 from pedometer_site.celery import app as celery_app
 from pedometer_site.tests.servers import database_url_for_tests, free_port
 

@@ -26,8 +26,7 @@ def free_ports(count: int) -> list[int]:
 @contextlib.contextmanager
 def fresh_cluster(name: str, *, env: dict[str, str] | None = None) -> Iterator[Cluster]:
     """Up on entry (``cluster.startup_seconds`` says how long it took), down on exit."""
-    lb, n1, n2, n3, stats, primary, replica, redis = free_ports(8)
-    ports = Ports(lb=lb, nodes=(n1, n2, n3), stats=stats, primary=primary, replica=replica, redis=redis)
+    ports = Ports.from_list(free_ports(Ports.count()))
     cluster = Cluster(base_dir=ROOT / "var" / name, ports=ports, collectstatic=False, quiet=True, env=env or {})
     cluster.down()  # anything a killed earlier run left behind
     shutil.rmtree(cluster.base_dir, ignore_errors=True)

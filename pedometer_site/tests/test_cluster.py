@@ -1,9 +1,10 @@
 """The topology `make cluster` starts, end to end: HAProxy in front of three
-app nodes, a MariaDB primary and GTID replica, Redis and a worker. A request
-through the load balancer succeeds, and a node killed with SIGKILL under
-steady traffic leaves the pool without a single failed request.
+app nodes, a three-node Galera cluster behind its own HAProxy, Redis with a
+replica and three Sentinels, and a worker. A request through the load
+balancer succeeds, and a node killed with SIGKILL under steady traffic
+leaves the pool without a single failed request.
 
-Slow for a test (about 30 s): deselect with ``-m "not cluster"``."""
+Slow for a test (about 50 s): deselect with ``-m "not cluster"``."""
 
 import threading
 import time

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from accounts.services import tokens_for
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 from .servers import Server, database_url_for_tests, server_env
 from .tcp_proxy import TcpProxy

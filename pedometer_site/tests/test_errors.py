@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 from accounts.models import User
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 
 LOGIN = "/api/v1/auth/login"
 REGISTER = "/api/v1/auth/register"

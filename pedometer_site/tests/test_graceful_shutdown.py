@@ -11,7 +11,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from pedometer_site.testing import PASSWORD, make_user
+from pedometer_site.tests.testing import PASSWORD, make_user
 
 from .servers import Server, port_open
 

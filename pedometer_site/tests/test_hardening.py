@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Device
-from pedometer_site.testing import PASSWORD, bearer_client, make_user
+from pedometer_site.tests.testing import PASSWORD, bearer_client, make_user
 
 
 @pytest.mark.django_db

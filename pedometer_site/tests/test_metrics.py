@@ -5,7 +5,7 @@ from channels.db import database_sync_to_async
 from django.test import Client
 from django.utils import timezone
 
-from pedometer_site.testing import client_for, make_user, signed_in, websocket
+from pedometer_site.tests.testing import client_for, make_user, signed_in, websocket
 
 SYNCS_REST = 'pedometer_syncs_total{via="rest"}'
 SYNCS_SOCKET = 'pedometer_syncs_total{via="socket"}'

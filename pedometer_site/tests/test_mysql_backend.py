@@ -8,7 +8,7 @@ import pytest
 from django.db import ProgrammingError, connection, connections
 from django.db.backends.signals import connection_created
 
-from pedometer_site.mysql_backend.base import ConnectionPool, pool_for
+from infrastructure.db.mysql_backend.base import ConnectionPool, pool_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

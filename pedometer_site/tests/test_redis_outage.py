@@ -6,7 +6,7 @@ import logging
 import pytest
 from django.core.cache import cache
 
-from pedometer_site.testing import PASSWORD, make_user
+from pedometer_site.tests.testing import PASSWORD, make_user
 
 from .test_health import redis_down  # noqa: F401 - a fixture
 

@@ -13,9 +13,9 @@ from django.db import connections
 from prometheus_client import REGISTRY
 
 from accounts.models import User
-from pedometer_site import replica
-from pedometer_site.replica import primary_only, reading_from_replica, replica_health
-from pedometer_site.testing import make_user
+from infrastructure.db import replica
+from infrastructure.db.replica import primary_only, reading_from_replica, replica_health
+from pedometer_site.tests.testing import make_user
 
 from .servers import free_port
 from .tcp_proxy import TcpProxy

@@ -16,7 +16,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from accounts.services import tokens_for
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 
 EXAMPLES_PER_OPERATION = 8
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)

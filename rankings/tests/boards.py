@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Friendship, FriendshipStatus, User
 from rankings import index, selectors
 from rankings.periods import BoardKey
-from rankings.services import rebuild_board
+from rankings.rebuild import rebuild_board
 from steps.services import DaySample, record_steps
 
 # Close to the real clock: Redis expires keys by its own clock, and boards

@@ -8,7 +8,7 @@ import time
 import pytest
 from channels.layers import get_channel_layer
 
-from pedometer_site import metrics
+from infrastructure import metrics
 from rankings.board_feed import BoardFeed, board_group, note_board_changes, rows_message
 
 pytestmark = pytest.mark.asyncio

@@ -15,8 +15,8 @@ from django.conf import settings as django_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import Visibility
-from pedometer_site.testing import PASSWORD, make_user
 from pedometer_site.tests.servers import Server, server_env
+from pedometer_site.tests.testing import PASSWORD, make_user
 
 from .boards import TODAY, walk
 

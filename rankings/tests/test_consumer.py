@@ -6,7 +6,7 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.models import Visibility
 from pedometer_site.asgi import application
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from rankings.consumers import CLOSE_BAD_PERIOD
 
 from .boards import REF, rebuilt, walk

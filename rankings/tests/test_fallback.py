@@ -7,7 +7,7 @@ import socket
 import pytest
 from django.core.management import CommandError, call_command
 
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 from rankings import index
 from rankings.api import SOURCE_HEADER
 from rankings.periods import BoardKey

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from accounts.models import Visibility
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 from rankings.api import SOURCE_HEADER
 from rankings.periods import BoardKey
 

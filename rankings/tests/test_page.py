@@ -5,7 +5,7 @@ import re
 import pytest
 
 from accounts.models import Visibility
-from pedometer_site.testing import PASSWORD, make_user
+from pedometer_site.tests.testing import PASSWORD, make_user
 
 from .boards import TODAY, walk
 

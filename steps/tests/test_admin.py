@@ -9,7 +9,7 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from steps.models import DailySteps, DayTotal, StepCorrection
 from steps.services import DaySample, record_steps
 
@@ -168,7 +168,7 @@ def test_a_correction_without_a_reason_or_out_of_range_changes_nothing():
         response = client.post(f"{CHANGELIST}{record.pk}/correct/", data)
         assert response.status_code == 200
         assert response.context["form"].errors
-    assert DayTotal.objects.get(user=record.user).steps == 90_000
+    assert DayTotal.objects.get(user=record.user).steps == 50_000  # flagged: counted at the threshold
     assert not StepCorrection.objects.exists()
 
 

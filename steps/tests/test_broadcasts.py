@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pedometer_site import metrics
-from pedometer_site.testing import make_user
+from infrastructure import metrics
+from pedometer_site.tests.testing import make_user
 from steps.models import DayTotal
 from steps.services import DaySample, record_steps
 

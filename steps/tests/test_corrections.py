@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from steps.models import DailySteps, DayTotal, HourlySteps, StepCorrection
 from steps.services import (
     DaySample,
@@ -29,7 +29,7 @@ def test_a_correction_lowers_the_count_and_records_who_when_old_new_and_why():
     record_steps(user=user, days=[DaySample(TODAY, 90_000)], now=NOW)
     later = NOW + timedelta(hours=1)
     change = correct(staff, user, 12_000, now=later)
-    assert (change.old_total, change.new_total) == (90_000, 12_000)
+    assert (change.old_total, change.new_total) == (50_000, 12_000)  # flagged: it counted at the threshold
     assert DayTotal.objects.get(user=user).steps == 12_000
     audit = StepCorrection.objects.get()
     assert (audit.user, audit.day, audit.source) == (user, TODAY, "default")
@@ -82,9 +82,10 @@ def test_a_correction_clears_the_flag_and_hours_above_the_new_count():
 
 
 @pytest.mark.django_db
-def test_after_a_correction_the_day_is_the_maximum_of_the_other_devices():
+def test_a_correction_is_the_days_for_every_device():
     staff, user = make_user(is_staff=True), make_user()
     record_steps(user=user, days=[DaySample(TODAY, 80_000)], source="glitchy", now=NOW)
     record_steps(user=user, days=[DaySample(TODAY, 7_000)], source="phone", now=NOW)
-    change = correct(staff, user, 0, source="glitchy")
-    assert change.new_total == 7_000
+    change = correct(staff, user, 5_000, source="glitchy")
+    assert change.new_total == 5_000
+    assert {row.source: row.steps for row in DailySteps.objects.filter(user=user)} == {"glitchy": 5000, "phone": 5000}

@@ -1,14 +1,16 @@
 """GET /api/v1/steps/hours: one local day's hours, the maximum over devices."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 from steps.services import HourSample, record_steps
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+SEOUL = ZoneInfo("Asia/Seoul")  # a phone there records its hours at +09:00
 URL = "/api/v1/steps/hours"
 
 
@@ -25,10 +27,10 @@ def walked(user, *hours: tuple[datetime, int], source: str = "default", now: dat
 @pytest.mark.django_db
 def test_the_days_hours_are_listed_in_the_users_zone_with_the_maximum_over_devices():
     user = make_user(timezone="Asia/Seoul")  # UTC+9
-    walked(user, (datetime(2026, 11, 24, 23, tzinfo=UTC), 500), source="phone")  # 08:00 on the 25th in Seoul
-    walked(user, (datetime(2026, 11, 24, 23, tzinfo=UTC), 800), source="watch")
-    walked(user, (datetime(2026, 11, 25, 14, tzinfo=UTC), 50))  # 23:00 on the 25th in Seoul
-    walked(user, (datetime(2026, 11, 25, 15, tzinfo=UTC), 70))  # already the 26th in Seoul
+    walked(user, (datetime(2026, 11, 25, 8, tzinfo=SEOUL), 500), source="phone")
+    walked(user, (datetime(2026, 11, 25, 8, tzinfo=SEOUL), 800), source="watch")
+    walked(user, (datetime(2026, 11, 25, 23, tzinfo=SEOUL), 50))
+    walked(user, (datetime(2026, 11, 26, 0, tzinfo=SEOUL), 70))  # the 26th
     body = client_for(user).get(URL, {"date": "2026-11-25"}).json()
     assert (body["date"], body["timezone"], len(body["hours"])) == ("2026-11-25", "Asia/Seoul", 24)
     assert body["hours"][0] == {"start": "2026-11-25T00:00:00+09:00", "steps": 0}
@@ -40,7 +42,7 @@ def test_the_days_hours_are_listed_in_the_users_zone_with_the_maximum_over_devic
 @pytest.mark.django_db
 def test_without_a_date_it_lists_the_users_today():
     user = make_user(timezone="Asia/Seoul")  # 15:00 UTC is 00:00 on the 26th there
-    walked(user, (datetime(2026, 11, 25, 15, tzinfo=UTC), 70))
+    walked(user, (datetime(2026, 11, 26, 0, tzinfo=SEOUL), 70))
     body = client_for(user).get(URL).json()
     assert body["date"] == "2026-11-26"
     assert body["hours"][0] == {"start": "2026-11-26T00:00:00+09:00", "steps": 70}

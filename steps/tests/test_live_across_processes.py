@@ -15,8 +15,8 @@ from django.db import connections
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from pedometer_site.testing import signed_in
 from pedometer_site.tests.servers import Server, server_env
+from pedometer_site.tests.testing import signed_in
 
 pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis shared by both processes")
 

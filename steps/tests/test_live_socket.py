@@ -9,7 +9,7 @@ import time_machine
 from channels.db import database_sync_to_async
 
 from accounts.models import Friendship, FriendshipStatus
-from pedometer_site.testing import make_user, signed_in, websocket
+from pedometer_site.tests.testing import make_user, signed_in, websocket
 from steps.services import DaySample, record_steps
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -1,10 +1,10 @@
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from django.db import connection
 
-from pedometer_site.testing import make_user
+from pedometer_site.tests.testing import make_user
 from steps.models import DailySteps, DayTotal, HourlySteps
 from steps.services import DaySample, HourSample, StepsValidationError, record_steps
 
@@ -73,12 +73,14 @@ def test_a_bad_item_rejects_the_whole_sync():
 
 
 @pytest.mark.django_db
-def test_hour_must_start_on_the_users_local_hour():
+def test_an_hour_must_start_on_the_hour_at_its_own_offset_whatever_the_profile_zone():
     user = make_user(timezone="Asia/Kolkata")  # UTC+05:30
+    kolkata = timezone(timedelta(hours=5, minutes=30))
     with pytest.raises(StepsValidationError) as raised:
-        record_steps(user=user, hours=[HourSample(datetime(2026, 11, 25, 8, tzinfo=UTC), 10)], now=NOW)
+        record_steps(user=user, hours=[HourSample(datetime(2026, 11, 25, 8, 30, tzinfo=kolkata), 10)], now=NOW)
     assert "start" in raised.value.fields["hours"]["0"]
-    record_steps(user=user, hours=[HourSample(datetime(2026, 11, 25, 8, 30, tzinfo=UTC), 10)], now=NOW)
+    record_steps(user=user, hours=[HourSample(datetime(2026, 11, 25, 8, tzinfo=kolkata), 10)], now=NOW)
+    record_steps(user=user, hours=[HourSample(datetime(2026, 11, 25, 8, tzinfo=UTC), 10)], now=NOW)  # a trip to UTC
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ import time_machine
 from channels.db import database_sync_to_async
 from rest_framework_simplejwt.tokens import AccessToken
 
-from pedometer_site.testing import make_user, signed_in, websocket
+from pedometer_site.tests.testing import make_user, signed_in, websocket
 from steps.models import DailySteps, DayTotal
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -146,7 +146,7 @@ async def test_bad_or_missing_token_closes_4401_before_any_data(how):
         ),
         (
             {"hours": [{"start": "2026-11-25T08:30:00Z", "steps": 5}]},
-            {"hours": {"0": {"start": ["Must be the start of an hour in your time zone (UTC)."]}}},
+            {"hours": {"0": {"start": ["Must be the start of an hour at its own UTC offset."]}}},
         ),
     ],
 )

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 from steps.services import DaySample, record_steps
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday
@@ -56,7 +56,11 @@ def test_a_new_user_has_an_empty_summary():
     body = summary(make_user())
     assert body["streak"] == {"current": 0, "best": 0}
     assert body["best_day"] is None
-    assert body["average"] == {"last_7_days": 0, "last_30_days": 0}
+    assert body["average"] == {
+        "last_7_days": None,  # no data is not an average of zero
+        "last_30_days": None,
+        "days_counted": {"last_7_days": 0, "last_30_days": 0},
+    }
     assert body["totals"] == {"this_week": 0, "this_month": 0}
 
 
@@ -120,7 +124,7 @@ def test_the_best_day_is_the_highest_and_the_earliest_of_equals():
 
 
 @pytest.mark.django_db
-def test_averages_are_over_complete_days_and_missing_days_count_as_zero():
+def test_averages_are_over_the_complete_days_with_data_and_say_how_many():
     user = make_user()
     last_week = {days_before(n): 1000 * n for n in range(1, 8)}  # 1,000 .. 7,000 over the 7 days before today
     older = {days_before(n): 3000 for n in range(8, 31)}  # 23 days
@@ -130,7 +134,13 @@ def test_averages_are_over_complete_days_and_missing_days_count_as_zero():
     assert body["average"]["last_30_days"] == round((28_000 + 23 * 3000) / 30)
     sparse = make_user()
     walked(sparse, {days_before(1): 7000})
-    assert summary(sparse)["average"] == {"last_7_days": 1000, "last_30_days": 233}
+    assert summary(sparse)["average"] == {
+        "last_7_days": 7000,
+        "last_30_days": 7000,
+        "days_counted": {"last_7_days": 1, "last_30_days": 1},
+    }
+    walked(sparse, {days_before(2): 0})  # a day synced as 0 is a day with data
+    assert summary(sparse)["average"]["last_7_days"] == 3500
 
 
 @pytest.mark.django_db

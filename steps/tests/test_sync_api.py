@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 from steps.models import DailySteps, DayTotal, HourlySteps
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 from steps.models import DailySteps, DayTotal, HourlySteps
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -99,11 +99,12 @@ def test_hourly_steps_are_bounded():
 
 
 @pytest.mark.django_db
-def test_an_hour_must_start_on_the_hour_in_the_users_time_zone():
-    user = make_user(timezone="Asia/Kolkata")  # UTC+05:30: its hours start at :30 UTC
-    fields = refused(user, {"days": [], "hours": [{"start": "2026-11-25T09:00:00Z", "steps": 5}]})
-    assert fields == {"hours": {"0": {"start": ["Must be the start of an hour in your time zone (Asia/Kolkata)."]}}}
+def test_an_hour_must_start_on_the_hour_at_the_offset_it_was_recorded_at():
+    user = make_user(timezone="Asia/Kolkata")  # UTC+05:30
+    fields = refused(user, {"days": [], "hours": [{"start": "2026-11-25T14:30:00+05:30", "steps": 5}]})
+    assert fields == {"hours": {"0": {"start": ["Must be the start of an hour at its own UTC offset."]}}}
     accepted(user, {"days": [], "hours": [{"start": "2026-11-25T14:00:00+05:30", "steps": 5}]})
+    accepted(user, {"days": [], "hours": [{"start": "2026-11-25T09:00:00Z", "steps": 5}]})  # recorded in London
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 
 SYNC = "/api/v1/steps/sync"
 # Yesterday in UTC is a syncable day in every zone, whatever the real date.

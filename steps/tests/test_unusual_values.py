@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
 from steps.models import DailySteps, DayTotal, HourlySteps
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -20,13 +20,13 @@ def _pinned_time():
 
 
 @pytest.mark.django_db
-def test_a_day_over_fifty_thousand_is_stored_and_flagged():
+def test_a_day_over_fifty_thousand_is_stored_flagged_and_counted_at_fifty_thousand_until_reviewed():
     user = make_user()
     response = client_for(user).post(URL, {"days": [{"date": "2026-11-25", "steps": 50_001}]}, format="json")
     assert response.status_code == 200
     row = DailySteps.objects.get(user=user)
     assert (row.steps, row.flagged) == (50_001, True)
-    assert DayTotal.objects.get(user=user).steps == 50_001
+    assert DayTotal.objects.get(user=user).steps == 50_000
 
 
 @pytest.mark.django_db

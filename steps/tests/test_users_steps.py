@@ -8,7 +8,8 @@ import pytest
 import time_machine
 
 from accounts.models import Friendship, FriendshipStatus, Visibility
-from pedometer_site.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user
+from steps.selectors import today_totals
 from steps.services import DaySample, record_steps
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -44,10 +45,16 @@ def test_each_visible_user_is_listed_with_their_steps_in_the_order_asked():
     walked(runner, 8000)
     response = client_for(me).get(URL, {"ids": f"{runner.uuid},{me.uuid}"})
     assert response.json() == {
-        "date": "2026-11-25",
+        "date": None,
         "users": [
-            {"id": str(runner.uuid), "display_name": "Runner", "steps": 8000, "goal_reached": True},
-            {"id": str(me.uuid), "display_name": "Me", "steps": 1200, "goal_reached": False},
+            {
+                "id": str(runner.uuid),
+                "display_name": "Runner",
+                "date": "2026-11-25",
+                "steps": 8000,
+                "goal_reached": True,
+            },
+            {"id": str(me.uuid), "display_name": "Me", "date": "2026-11-25", "steps": 1200, "goal_reached": False},
         ],
     }
 
@@ -117,3 +124,14 @@ def test_bad_queries_are_refused(query, field):
     response = client_for(make_user()).get(URL, query)
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
+
+
+@pytest.mark.django_db
+def test_without_a_date_each_user_is_answered_for_their_own_today_as_the_live_feed_shows_it():
+    # 15:00 UTC: already the 26th in Seoul, still the 25th in New York.
+    viewer = make_user(timezone="Asia/Seoul")
+    walker = make_user(timezone="America/New_York", visibility=Visibility.PUBLIC)
+    walked(walker, 4321)  # the 25th, the walker's today
+    entry = client_for(viewer).get(URL, {"ids": str(walker.uuid)}).json()["users"][0]
+    assert (entry["date"], entry["steps"]) == ("2026-11-25", 4321)
+    assert today_totals(users=[walker], now=NOW) == [{"user": str(walker.uuid), "date": "2026-11-25", "steps": 4321}]

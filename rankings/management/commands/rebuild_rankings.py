@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from rankings import index, selectors
 from rankings.periods import BoardKey, Period
-from rankings.services import rebuild_board
+from rankings.rebuild import rebuild_board
 
 
 class ProgressBar:
@@ -71,7 +71,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if not index.enabled():
-            raise CommandError("REDIS_URL is not set: there is no index to rebuild (boards are served from SQL).")
+            raise CommandError(
+                "No REDIS_URL or REDIS_SENTINELS: there is no index to rebuild (boards are served from SQL)."
+            )
         periods = [Period(p) for p in options["period"] or [p.value for p in Period]]
         today = timezone.now().date()
         dates = options["date"] or [today - timedelta(days=1), today, today + timedelta(days=1)]

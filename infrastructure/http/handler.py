@@ -19,6 +19,8 @@ the request signals stay Django's own ASGI code.
 
 from __future__ import annotations
 
+from typing import Any
+
 import django
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
@@ -27,7 +29,7 @@ from django.core.handlers.asgi import ASGIHandler
 class SyncChainASGIHandler(ASGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
-        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+        self._middleware_chain: Any = sync_to_async(self._middleware_chain, thread_sensitive=True)
 
 
 def get_asgi_application() -> SyncChainASGIHandler:

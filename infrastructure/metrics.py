@@ -4,7 +4,7 @@ request counts and latencies (by view, method and status).
 Import the one you need and count where the thing happens, after it has
 happened (after the commit for writes)::
 
-    from pedometer_site import metrics
+    from infrastructure import metrics
 
     metrics.SYNCS.labels(via="rest").inc()
     metrics.STEP_RECORDS_STORED.inc(len(samples))
@@ -68,6 +68,16 @@ DATABASE_UNAVAILABLE = Counter(
     "pedometer_database_unavailable",
     "Requests answered 503 because the database primary could not be reached.",
 )
+DATABASE_RETRIES = Counter(
+    "pedometer_database_retries",
+    "Transactions (reason connection, conflict) and whole requests (reason request) run again after a lost "
+    "connection or a conflict (deadlock, Galera certification).",
+    ["reason"],
+)
+DATABASE_BUSY = Counter(
+    "pedometer_database_busy",
+    "Requests answered 503 because their transaction kept conflicting (deadlock, certification, lock wait).",
+)
 DEPENDENCY_UP = Gauge(
     "pedometer_dependency_up",
     "1 when the last readiness check reached the dependency, 0 when it did not.",
@@ -81,3 +91,5 @@ for _via in ("rest", "socket"):
     SYNCS.labels(via=_via)
 for _kind in ("steps", "live", "rankings", "challenges"):
     SOCKET_CONNECTIONS.labels(kind=_kind)
+for _reason in ("connection", "conflict", "request"):
+    DATABASE_RETRIES.labels(reason=_reason)

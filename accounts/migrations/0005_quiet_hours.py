@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_device_uuid'),
+        ('accounts', '0004_day_settings'),
     ]
 
     operations = [

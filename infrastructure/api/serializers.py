@@ -1,7 +1,7 @@
 """Serializer pieces every app's API shares."""
 
 import re
-from datetime import time
+from datetime import date, datetime, time
 from typing import Any
 
 from django.http import QueryDict
@@ -45,6 +45,39 @@ class StrictSerializer(serializers.Serializer):
             if not_strings:
                 raise serializers.ValidationError({name: ["Not a valid string."] for name in not_strings})
         return super().to_internal_value(data)
+
+
+# The one range of dates every endpoint and socket accepts, checked as the
+# value is parsed, before any arithmetic: a decade and more of imported
+# history back, any clock's error ahead, and far from date.min/date.max,
+# where adding a day or a time zone overflows.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+OUT_OF_RANGE = f"Must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+
+
+def in_supported_range(day: date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+class SupportedDateField(serializers.DateField):
+    default_error_messages = {"out_of_range": OUT_OF_RANGE}
+
+    def to_internal_value(self, value: Any) -> date:
+        day = super().to_internal_value(value)
+        if not in_supported_range(day):
+            self.fail("out_of_range")
+        return day
+
+
+class SupportedDateTimeField(serializers.DateTimeField):
+    default_error_messages = {"out_of_range": OUT_OF_RANGE}
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        # Before any conversion: 9999-12-31T23:00-01:00 has no UTC datetime at all.
+        if not in_supported_range(value.date()):
+            self.fail("out_of_range")
+        return super().enforce_timezone(value)
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict:

@@ -19,13 +19,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
+from asgiref.typing import WebSocketDisconnectEvent
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
 from redis.exceptions import RedisError
 
-from . import metrics
-from .websocket_auth import CLOSE_UNAUTHENTICATED
+from infrastructure import metrics
+
+from .auth import CLOSE_UNAUTHENTICATED
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ class CountedSocketMixin:
             self._counted = True
             metrics.SOCKET_CONNECTIONS.labels(kind=self.socket_kind).inc()
 
-    async def websocket_disconnect(self, message: dict) -> None:
+    async def websocket_disconnect(self, message: WebSocketDisconnectEvent) -> None:
         if self._counted:
             self._counted = False
             metrics.SOCKET_CONNECTIONS.labels(kind=self.socket_kind).dec()

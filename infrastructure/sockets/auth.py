@@ -12,6 +12,8 @@ one rather than be shown less without knowing why.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
@@ -48,7 +50,7 @@ def _user_for_token(raw: str):
         return AnonymousUser()
 
 
-def token_refused(scope: dict) -> bool:
+def token_refused(scope: Mapping[str, Any]) -> bool:
     """A token came with the socket and did not sign anyone in."""
     return scope.get("auth_via") == "token" and not scope["user"].is_authenticated
 

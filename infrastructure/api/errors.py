@@ -24,8 +24,8 @@ logger = logging.getLogger(__name__)
 class DomainError(Exception):
     """A rule of the product was broken; the message is safe to show."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "invalid"
 
     def __init__(self, message: str, *, fields: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -101,7 +101,16 @@ def _flatten_fields(detail: Any) -> Any:
     return str(detail)
 
 
-def _validation_message(fields: dict[str, Any]) -> str:
+def validation_error_parts(exc: exceptions.ValidationError) -> tuple[str, dict[str, Any]]:
+    """The message and the fields a client sees for a DRF validation error
+    (over REST, or over a socket that validates with the same serializer)."""
+    detail = exc.detail
+    fields = _flatten_fields(detail if isinstance(detail, dict) else {"non_field_errors": detail})
+    return validation_message(fields), fields
+
+
+def validation_message(fields: dict[str, Any]) -> str:
+    """What the error says to people about these fields."""
     if set(fields) == {"non_field_errors"}:
         first = fields["non_field_errors"]
         return first[0] if isinstance(first, list) and first else "Invalid input."
@@ -132,9 +141,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     )
     detail = getattr(exc, "detail", None)
     extra: dict[str, Any] = {}
+    fields: dict[str, Any] | None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten_fields(detail if isinstance(detail, dict) else {"non_field_errors": detail})
-        message = _validation_message(fields)
+        message, fields = validation_error_parts(exc)
     else:
         fields = None
         if isinstance(detail, dict):
@@ -143,8 +152,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             code = str(detail.get("code", code))
         else:
             message = str(detail) if detail else "Request failed."
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            extra["retry_after"] = max(1, int(exc.wait + 0.999))
+        wait = getattr(exc, "wait", None)  # Throttled sets it in __init__; its stub does not say so
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            extra["retry_after"] = max(1, int(wait + 0.999))
             response["Retry-After"] = str(extra["retry_after"])
     response.data = error_body(code, message, fields, **extra)
     return response

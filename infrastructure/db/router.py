@@ -1,5 +1,5 @@
 """Writes go to the primary; reads go to the read replica only where
-``pedometer_site.replica`` says they may (explicit scope, nothing written yet
+``infrastructure.db.replica`` says they may (explicit scope, nothing written yet
 in this request, replica reachable)."""
 
 from __future__ import annotations

@@ -8,7 +8,10 @@ class RateFromSettings:
     the rates onto the class at import, so a changed setting (and a test's
     override) would otherwise never take effect."""
 
-    scope: str
+    scope: str | None
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        if self.scope is None:
+            return None
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return None if rate is None else str(rate)

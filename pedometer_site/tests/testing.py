@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.services import TokenPair, tokens_for
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test accounts only
+PASSWORD = "correct-horse-battery-staple"
 _sequence = itertools.count(1)
 
 

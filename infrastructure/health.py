@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 import time
 
-from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django_redis import get_redis_connection
 
 from . import metrics
-from .replica import REPLICA, replica_configured, replica_health
+from .db.replica import REPLICA, replica_configured, replica_health
+from .redis_clients import redis_configured
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _check_replica() -> None:
 
 def readiness_checks() -> dict:
     checks = {"database": _check_database}
-    if settings.REDIS_URL:
+    if redis_configured():
         checks["redis"] = _check_redis
     if replica_configured():
         checks["replica"] = _check_replica

@@ -21,7 +21,7 @@ Use it as a context manager or as a decorator::
     def history(*, user, start, end) -> list[DayTotal]: ...
 
 As a decorator it also survives the replica dying mid-call: the function runs
-again on the primary (reads are safe to repeat). ``pedometer_site.db_router``
+again on the primary (reads are safe to repeat). ``infrastructure.db.router``
 applies these rules; the middleware resets the pin for every request.
 """
 
@@ -32,13 +32,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
-from typing import Any, TypeVar
+from contextvars import ContextVar, Token
+from typing import Any, Self, TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
-from . import metrics
+from infrastructure import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -137,18 +137,27 @@ def _replica_failed() -> bool:
     return True
 
 
-class reading_from_replica:  # noqa: N801 - named like the context manager it is
-    """Reads inside may come from the replica (see the module docstring)."""
+class _ReplicaScope:
+    """Sets whether reads inside may use the replica; restores the outer scope on exit."""
+
+    reads_replica: bool
 
     def __init__(self) -> None:
-        self._token = None
+        self._token: Token[bool] | None = None
 
-    def __enter__(self) -> reading_from_replica:
-        self._token = _in_replica_scope.set(True)
+    def __enter__(self) -> Self:
+        self._token = _in_replica_scope.set(self.reads_replica)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        _in_replica_scope.reset(self._token)
+        if self._token is not None:
+            _in_replica_scope.reset(self._token)
+
+
+class reading_from_replica(_ReplicaScope):  # noqa: N801 - named like the context manager it is
+    """Reads inside may come from the replica (see the module docstring)."""
+
+    reads_replica = True
 
     def __call__(self, func: F) -> F:
         @functools.wraps(func)
@@ -167,15 +176,10 @@ class reading_from_replica:  # noqa: N801 - named like the context manager it is
         return wrapper  # type: ignore[return-value]
 
 
-class primary_only:  # noqa: N801 - named like the context manager it is
+class primary_only(_ReplicaScope):  # noqa: N801 - named like the context manager it is
     """Reads inside go to the primary, even within an outer replica scope."""
 
-    def __enter__(self) -> primary_only:
-        self._token = _in_replica_scope.set(False)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        _in_replica_scope.reset(self._token)
+    reads_replica = False
 
 
 class ReplicaChangelistMixin:

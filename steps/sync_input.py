@@ -1,0 +1,144 @@
+"""The one parser of a sync. A REST body (``POST steps/sync``) and a
+``steps`` message on ``/ws/steps/`` are validated by the same serializer, so
+both refuse the same things in the same words. Only shape and types are
+checked here; the rules (ranges, dates, hours on the hour at their own offset) are
+``services.validate_sync``'s, which every path shares too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from infrastructure.api.errors import validation_error_parts, validation_message
+from infrastructure.api.serializers import (
+    StrictSerializer,
+    SupportedDateField,
+    SupportedDateTimeField,
+    in_supported_range,
+)
+
+from .changes import DaySample, HourSample
+from .models import DEFAULT_SOURCE
+from .services import StepsValidationError, check_sync_size
+
+# A missing count and a null one are the same mistake to a phone; say it one way.
+REQUIRED: dict[str, Any] = {"null": "This field is required."}
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A count as JSON writes it: 12 or 12.0, never 12.5, "12" or true (the schema says integer)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class OffsetDateTimeField(SupportedDateTimeField):
+    """An instant written with its UTC offset. A bare wall-clock time would have
+    to be guessed in some zone, so it is refused rather than guessed."""
+
+    default_error_messages = {"naive": "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00."}
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        # Kept at the offset it was written with (DRF would move it to the server's zone):
+        # an hour is filed on the local day of the offset the phone was at.
+        if timezone.is_naive(value):
+            self.fail("naive")
+        if not in_supported_range(value.date()):
+            self.fail("out_of_range")
+        return value
+
+
+class DayInput(StrictSerializer):
+    date = SupportedDateField(help_text="Your local calendar day, YYYY-MM-DD.", error_messages=REQUIRED)
+    steps = WholeNumberField(help_text="The day's total so far on this device (0 to 100,000).", error_messages=REQUIRED)
+    distance_m = WholeNumberField(required=False, allow_null=True, help_text="Metres walked (0 to 250,000).")
+    floors = WholeNumberField(required=False, allow_null=True, help_text="Floors climbed (0 to 3,000).")
+
+
+class HourInput(StrictSerializer):
+    start = OffsetDateTimeField(
+        help_text="Start of the hour with the UTC offset the phone was at, on the hour at that offset (e.g. "
+        "10:00+05:30 in Kolkata); filed on that offset's local day.",
+        error_messages=REQUIRED,
+    )
+    steps = WholeNumberField(help_text="Steps in that hour on this device (0 to 15,000).", error_messages=REQUIRED)
+
+
+class SyncInput(StrictSerializer):
+    # A field named like Field.source: DRF's metaclass takes it off the class, so nothing is shadowed.
+    source = serializers.CharField(  # type: ignore[assignment]
+        required=False,
+        default=DEFAULT_SOURCE,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="This device's id (1 to 64 characters); two devices' counts are never added up.",
+    )
+    days = DayInput(many=True, help_text="Day totals; may be empty when only hours are sent.")
+    hours = HourInput(many=True, required=False, help_text="Hourly buckets.")
+
+
+@dataclass(frozen=True)
+class Sync:
+    days: list[DaySample]
+    hours: list[HourSample]
+    source: str
+
+
+def _item_count(value: Any) -> int:
+    return len(value) if isinstance(value, list) else 0
+
+
+def parse_sync(body: Any) -> Sync:
+    """A sync body, ``{"days": [{date, steps, distance_m?, floors?}], "hours"?:
+    [{start, steps}], "source"?}``, as samples; ``StepsValidationError`` naming
+    every wrong field otherwise."""
+    if isinstance(body, dict):
+        # Before item-by-item parsing: a huge body is refused at the cost of a len().
+        check_sync_size(_item_count(body.get("days")) + _item_count(body.get("hours")))
+    serializer = SyncInput(data=body)
+    if not serializer.is_valid():
+        message, fields = validation_error_parts(serializers.ValidationError(serializer.errors))
+        raise StepsValidationError(message, fields=fields)
+    data = serializer.validated_data
+    return Sync(
+        days=[DaySample(d["date"], d["steps"], d.get("distance_m"), d.get("floors")) for d in data["days"]],
+        hours=[HourSample(h["start"], h["steps"]) for h in data.get("hours", [])],
+        source=data["source"],
+    )
+
+
+MESSAGE_ENVELOPE = {"type"}
+MESSAGE_SYNC_FIELDS = {"hours", "source"}
+
+
+def parse_steps_message(message: dict[str, Any]) -> Sync:
+    """A ``steps`` message on the socket: one day, its fields flat beside
+    ``hours`` and ``source``. Parsed as the sync body it stands for; errors
+    about its day come back flat, as the client sent them."""
+    day = {key: value for key, value in message.items() if key not in MESSAGE_ENVELOPE | MESSAGE_SYNC_FIELDS}
+    body = {"days": [day], **{key: message[key] for key in MESSAGE_SYNC_FIELDS if key in message}}
+    try:
+        return parse_sync(body)
+    except StepsValidationError as exc:
+        flat = single_day_error(exc)
+        raise StepsValidationError(validation_message(flat.fields or {}), fields=flat.fields) from exc
+
+
+def single_day_error(exc: StepsValidationError) -> StepsValidationError:
+    """A message's one day is ``days.0`` to the parser and to ``record_steps``;
+    the socket client sent its fields flat, so report them flat (errors
+    already flat pass through unchanged)."""
+    fields = dict(exc.fields or {})
+    days = fields.pop("days", None)
+    if isinstance(days, dict):
+        fields.update(days.get("0", {}))
+    elif days is not None:
+        fields["non_field_errors"] = days
+    return StepsValidationError(exc.message, fields=fields)
