@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import csv
+from typing import cast
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from accounts.models import User
 from infrastructure.api.errors import DomainError
 
 from . import services
@@ -66,7 +68,7 @@ class ChallengeAdmin(admin.ModelAdmin):
         now, done = timezone.now(), 0
         for challenge in queryset:
             try:
-                services.refinalise(staff=request.user, challenge=challenge, reason="admin action", now=now)
+                services.refinalise(staff=cast(User, request.user), challenge=challenge, reason="admin action", now=now)
                 done += 1
             except DomainError as error:
                 self.message_user(request, f"{challenge}: {error.message}", messages.WARNING)

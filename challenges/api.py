@@ -7,6 +7,7 @@ are a 404 as if they did not exist.
 
 from __future__ import annotations
 
+from typing import cast
 from uuid import UUID
 
 from django.utils import timezone
@@ -232,7 +233,7 @@ def challenge_body(challenge: Challenge, *, viewer: User, now, teams: list[Team]
         "my_team": mine.team_id if mine is not None else None,
     }
     if teams is not None:
-        body["teams"] = [{"id": t.pk, "name": t.name, "size": t.size} for t in teams]
+        body["teams"] = [{"id": t.pk, "name": t.name, "size": getattr(t, "size", 0)} for t in teams]
     return body
 
 
@@ -273,6 +274,11 @@ def board_body(challenge: Challenge, table: Standings, *, scope: Scope, viewer: 
     }
 
 
+def _me(request: Request) -> User:
+    # Every view here needs a signed-in user (IsAuthenticated is the default permission).
+    return cast(User, request.user)
+
+
 # --- Lookups -----------------------------------------------------------------------
 
 
@@ -300,8 +306,8 @@ class GroupListView(APIView):
         responses={200: GroupListSerializer}, tags=["groups"], summary="Your groups", operation_id="groups_mine"
     )
     def get(self, request: Request) -> Response:
-        rows = selectors.groups_of(user=request.user)
-        return Response({"groups": [_group_body(m.group, m, m.members) for m in rows]})
+        rows = selectors.groups_of(user=_me(request))
+        return Response({"groups": [_group_body(m.group, m, getattr(m, "members", 0)) for m in rows]})
 
     @extend_schema(
         request=GroupInput,
@@ -312,8 +318,8 @@ class GroupListView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(GroupInput, request.data)
-        group = services.group_create(user=request.user, now=timezone.now(), **data)
-        membership = selectors.membership_of(group=group, user=request.user)
+        group = services.group_create(user=_me(request), now=timezone.now(), **data)
+        membership = selectors.membership_of(group=group, user=_me(request))
         return Response(_group_body(group, membership, 1), status=status.HTTP_201_CREATED)
 
 
@@ -327,8 +333,8 @@ class GroupJoinView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(JoinGroupInput, request.data)
-        group = services.group_join(user=request.user, code=data["code"], now=timezone.now())
-        membership = selectors.membership_of(group=group, user=request.user)
+        group = services.group_join(user=_me(request), code=data["code"], now=timezone.now())
+        membership = selectors.membership_of(group=group, user=_me(request))
         return Response(_group_body(group, membership, group.memberships.count()))
 
 
@@ -336,7 +342,7 @@ class GroupDetailView(APIView):
     @extend_schema(parameters=[PageInput], responses={200: GroupDetailSerializer}, tags=["groups"], summary="A group")
     def get(self, request: Request, group_id: int) -> Response:
         page = validated(PageInput, request.query_params)
-        group, membership = _group_for(group_id, request.user)
+        group, membership = _group_for(group_id, _me(request))
         count, members = selectors.members_page(group=group, offset=page["offset"], limit=page["limit"])
         body = _group_body(group, membership, count)
         body.update(
@@ -357,19 +363,19 @@ class GroupMemberView(APIView):
         summary="Remove a member (owners and admins), or leave (yourself)",
     )
     def delete(self, request: Request, group_id: int, user_id: UUID) -> Response:
-        group, _ = _group_for(group_id, request.user)
+        group, _ = _group_for(group_id, _me(request))
         member = User.objects.filter(uuid=user_id).first()
         if member is None:
             raise NotFoundError("Not a member of this group.")
-        services.group_remove_member(user=request.user, group=group, member=member)
+        services.group_remove_member(user=_me(request), group=group, member=member)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class GroupCodeView(APIView):
     @extend_schema(request=None, responses={200: GroupSerializer}, tags=["groups"], summary="Rotate the invite code")
     def post(self, request: Request, group_id: int) -> Response:
-        group, membership = _group_for(group_id, request.user)
-        services.group_rotate_code(user=request.user, group=group)
+        group, membership = _group_for(group_id, _me(request))
+        services.group_rotate_code(user=_me(request), group=group)
         return Response(_group_body(group, membership, group.memberships.count()))
 
 
@@ -391,9 +397,9 @@ class ChallengeListView(APIView):
         # Without a sweeper (the embedded default) the list is where states move on.
         services.finalise_due(now=now, limit=20, trigger="read")
         rows = selectors.challenges_in_state(
-            user=request.user, state=state, now=now, offset=params["offset"], limit=params["limit"]
+            user=_me(request), state=state, now=now, offset=params["offset"], limit=params["limit"]
         )
-        return Response({"challenges": [challenge_body(c, viewer=request.user, now=now) for c in rows]})
+        return Response({"challenges": [challenge_body(c, viewer=_me(request), now=now) for c in rows]})
 
     @extend_schema(
         request=ChallengeInput,
@@ -410,7 +416,7 @@ class ChallengeListView(APIView):
         data = validated(ChallengeInput, request.data)
         group = None
         if data.get("group") is not None:
-            group, _ = _group_for(data["group"], request.user)
+            group, _ = _group_for(data["group"], _me(request))
         opponent = None
         if data.get("opponent") is not None:
             opponent = User.objects.filter(uuid=data["opponent"], is_active=True).first()
@@ -430,8 +436,8 @@ class ChallengeListView(APIView):
             opponent=opponent,
             grace_hours=data.get("grace_hours"),
         )
-        challenge = services.challenge_create(user=request.user, spec=spec, now=now)
-        body = challenge_body(challenge, viewer=request.user, now=now, teams=[])
+        challenge = services.challenge_create(user=_me(request), spec=spec, now=now)
+        body = challenge_body(challenge, viewer=_me(request), now=now, teams=[])
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -439,9 +445,9 @@ class ChallengeDetailView(APIView):
     @extend_schema(responses={200: ChallengeDetailSerializer}, tags=["challenges"], summary="A challenge")
     def get(self, request: Request, challenge_id: int) -> Response:
         now = timezone.now()
-        challenge = challenge_for(challenge_id, request.user, now)
+        challenge = challenge_for(challenge_id, _me(request), now)
         teams = selectors.teams_of(challenge=challenge)
-        return Response(challenge_body(challenge, viewer=request.user, now=now, teams=teams))
+        return Response(challenge_body(challenge, viewer=_me(request), now=now, teams=teams))
 
 
 class ChallengeJoinView(APIView):
@@ -458,13 +464,13 @@ class ChallengeJoinView(APIView):
     def post(self, request: Request, challenge_id: int) -> Response:
         data = validated(JoinInput, request.data)
         now = timezone.now()
-        challenge = challenge_for(challenge_id, request.user, now)
+        challenge = challenge_for(challenge_id, _me(request), now)
         team = None
         if data.get("team") is not None:
             team = Team.objects.filter(pk=data["team"], challenge=challenge).first()
             if team is None:
                 raise NotFoundError("No such team in this challenge.", fields={"team": ["No such team."]})
-        entry = services.challenge_join(user=request.user, challenge=challenge, team=team, now=now)
+        entry = services.challenge_join(user=_me(request), challenge=challenge, team=team, now=now)
         body = {"challenge": challenge.pk, "team": entry.team_id, "joined_at": entry.joined_at.isoformat()}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -478,8 +484,8 @@ class ChallengeLeaveView(APIView):
     )
     def post(self, request: Request, challenge_id: int) -> Response:
         now = timezone.now()
-        challenge = challenge_for(challenge_id, request.user, now)
-        services.challenge_leave(user=request.user, challenge=challenge, now=now)
+        challenge = challenge_for(challenge_id, _me(request), now)
+        services.challenge_leave(user=_me(request), challenge=challenge, now=now)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -488,9 +494,9 @@ class TeamListView(APIView):
         responses={200: ChallengeTeamSerializer(many=True)}, tags=["challenges"], summary="A challenge's teams"
     )
     def get(self, request: Request, challenge_id: int) -> Response:
-        challenge = challenge_for(challenge_id, request.user, timezone.now())
+        challenge = challenge_for(challenge_id, _me(request), timezone.now())
         teams = selectors.teams_of(challenge=challenge)
-        return Response([{"id": t.pk, "name": t.name, "size": t.size} for t in teams])
+        return Response([{"id": t.pk, "name": t.name, "size": getattr(t, "size", 0)} for t in teams])
 
     @extend_schema(
         request=TeamInput,
@@ -504,8 +510,8 @@ class TeamListView(APIView):
     def post(self, request: Request, challenge_id: int) -> Response:
         data = validated(TeamInput, request.data)
         now = timezone.now()
-        challenge = challenge_for(challenge_id, request.user, now)
-        team = services.team_create(user=request.user, challenge=challenge, name=data["name"], now=now)
+        challenge = challenge_for(challenge_id, _me(request), now)
+        team = services.team_create(user=_me(request), challenge=challenge, name=data["name"], now=now)
         return Response({"id": team.pk, "name": team.name, "size": 0}, status=status.HTTP_201_CREATED)
 
 
@@ -519,13 +525,13 @@ class ChallengeBoardView(APIView):
     def get(self, request: Request, challenge_id: int) -> Response:
         params = validated(BoardInput, request.query_params)
         now = timezone.now()
-        challenge = challenge_for(challenge_id, request.user, now)
+        challenge = challenge_for(challenge_id, _me(request), now)
         table = selectors.standings(challenge)
         body = board_body(
             challenge,
             table,
             scope=Scope(params["scope"]),
-            viewer=request.user,
+            viewer=_me(request),
             offset=params["offset"],
             limit=params["limit"],
             now=now,
@@ -543,7 +549,7 @@ class ChallengeResultsView(APIView):
     def get(self, request: Request, challenge_id: int) -> Response:
         params = validated(BoardInput, request.query_params)
         now = timezone.now()
-        challenge = challenge_for(challenge_id, request.user, now)
+        challenge = challenge_for(challenge_id, _me(request), now)
         if challenge.finalised_at is None:
             raise services.NotFinalError(
                 f"Not final yet: results freeze at {challenge.grace_ends_at.isoformat().replace('+00:00', 'Z')}."
@@ -553,7 +559,7 @@ class ChallengeResultsView(APIView):
             challenge,
             table,
             scope=Scope(params["scope"]),
-            viewer=request.user,
+            viewer=_me(request),
             offset=params["offset"],
             limit=params["limit"],
             now=now,

@@ -145,6 +145,8 @@ def queue_final_results(*, challenge_id: int, now: datetime) -> int:
     )
     queued = 0
     for row in rows:
+        if row.user is None:  # select_related above keeps only rows with a user; mypy cannot know
+            continue
         data: dict = {"challenge": challenge.name, "challenge_id": challenge.pk}
         if challenge.kind == Kind.GROUP_TARGET:
             data.update(total=int(challenge.summary.get("total", 0)), target=int(challenge.summary.get("target", 0)))

@@ -88,7 +88,7 @@ def challenges_in_state(*, user: User, state: State | None, now: datetime, offse
         rows = rows.filter(finalised_at__isnull=state != State.FINAL)
     rows = rows.annotate(participant_count=Count("participants", distinct=True)).order_by("starts_on", "id")
     picked = [c for c in rows if state is None or c.state_at(now) == state]
-    return picked[offset : offset + limit]
+    return list(picked[offset : offset + limit])
 
 
 def participant_of(*, challenge: Challenge, user: User) -> Participant | None:
@@ -254,7 +254,8 @@ def _team_rows(challenge: Challenge, people: dict[int, _Person], scores: dict[in
 
 def frozen_standings(challenge: Challenge) -> Standings:
     rows = Result.objects.filter(challenge=challenge).select_related("user").order_by("scope", "position")
-    people, teams = [], []
+    people: list[Row] = []
+    teams: list[Row] = []
     for result in rows:
         row = Row(
             rank=result.rank,
@@ -306,5 +307,5 @@ def _teams_passed(challenge: Challenge, user: User, delta: int) -> list[User]:
     size = table[mine].detail.get("members", 1) or 1
     new = table[mine].score
     old = new - (delta / size if challenge.team_scoring == "average" else delta)
-    passed = [pk for pk, row in table.items() if pk != mine and old < row.score < new]
+    passed = [pk for pk, row in table.items() if pk is not None and pk != mine and old < row.score < new]
     return list(User.objects.filter(challenge_entries__challenge=challenge, challenge_entries__team_id__in=passed))

@@ -213,7 +213,7 @@ def _open_for_entries(challenge: Challenge, now: datetime, action: str) -> None:
 
 def challenge_join(*, user: User, challenge: Challenge, team: Team | None, now: datetime) -> Participant:
     _open_for_entries(challenge, now, "join")
-    if challenge.group_id is not None and selectors.membership_of(group=challenge.group, user=user) is None:
+    if challenge.group is not None and selectors.membership_of(group=challenge.group, user=user) is None:
         raise PermissionDeniedError("Join the group first: this challenge is for its members.")
     if challenge.kind == Kind.TEAM and team is None:
         raise InvalidInputError("Pick a team to join with.", fields={"team": ["This field is required."]})
@@ -254,7 +254,7 @@ def team_create(*, user: User, challenge: Challenge, name: str, now: datetime) -
     if challenge.kind != Kind.TEAM:
         raise ConflictError("Only team challenges have teams.")
     _open_for_entries(challenge, now, "add a team to")
-    if challenge.group_id is not None and selectors.membership_of(group=challenge.group, user=user) is None:
+    if challenge.group is not None and selectors.membership_of(group=challenge.group, user=user) is None:
         raise PermissionDeniedError("Join the group first: this challenge is for its members.")
     try:
         with transaction.atomic():
@@ -359,7 +359,7 @@ def finalise_due(*, now: datetime, limit: int = 100, trigger: str = "sweep") -> 
     challenge whose grace window is over."""
     # ends_on + 1 day + 12 h + grace: every challenge due has ends_on at most today - 1.
     candidates = Challenge.objects.filter(finalised_at__isnull=True, ends_on__lt=now.date()).order_by("ends_on", "id")
-    done = []
+    done: list[int] = []
     for challenge in candidates[: limit * 4]:
         if len(done) >= limit:
             break
