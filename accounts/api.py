@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from infrastructure.api.serializers import StrictSerializer, validated
+from infrastructure.api.serializers import StrictSerializer, WallClockField, validated
 
 from . import services
 from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, User, Visibility, validate_timezone
@@ -20,10 +20,15 @@ from .throttles import AuthAccountThrottle, AuthIPThrottle, RegisterIPThrottle
 
 class UserSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True, help_text="The user's public id.")
+    quiet_hours_start = WallClockField(read_only=True, help_text="Local HH:MM; a due push waits from then.")
+    quiet_hours_end = WallClockField(read_only=True, help_text="Local HH:MM; waiting pushes go then.")
 
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "timezone", "daily_goal", "visibility", "date_joined"]
+        fields = [
+            "id", "email", "display_name", "timezone", "daily_goal", "visibility",
+            "quiet_hours_start", "quiet_hours_end", "date_joined",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
@@ -65,6 +70,12 @@ class ProfileInput(StrictSerializer):
     timezone = _timezone_field(required=False)
     daily_goal = _goal_field(required=False)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    quiet_hours_start = WallClockField(
+        required=False, help_text="Local HH:MM from which pushes wait (22:00 unless set)."
+    )
+    quiet_hours_end = WallClockField(
+        required=False, help_text="Local HH:MM when waiting pushes go (07:00); equal to the start: no quiet hours."
+    )
 
 
 class PasswordChangeInput(StrictSerializer):

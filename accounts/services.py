@@ -27,7 +27,7 @@ from .models import DEFAULT_DAILY_GOAL, DaySettings, User
 
 logger = logging.getLogger(__name__)
 
-PROFILE_FIELDS = ("display_name", "timezone", "daily_goal", "visibility")
+PROFILE_FIELDS = ("display_name", "timezone", "daily_goal", "visibility", "quiet_hours_start", "quiet_hours_end")
 
 
 class AuthenticationError(DomainError):

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "rankings",
     "notifications",
     "imports",
+    "challenges",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
 if CELERY_BROKER_URL.startswith("sentinel://"):
     # kombu asks the Sentinels for this master on every (re)connect.
     CELERY_BROKER_TRANSPORT_OPTIONS |= {"master_name": REDIS_SENTINEL_MASTER, "sentinel_kwargs": _SENTINEL_TIMEOUTS}
+# `celery beat` (or `manage.py challenges_sweep --every 60`): challenges freeze
+# on time, and their pushes fall due. The embedded default needs neither (README, "Challenges").
+CELERY_BEAT_SCHEDULE = {
+    "challenges-sweep": {"task": "challenges.tasks.sweep", "schedule": envint("CHALLENGE_SWEEP_SECONDS", 60)},
+}
+
+# --- Challenges ------------------------------------------------------------
+
+# Hours after a challenge's last day during which late syncs for its days still count.
+CHALLENGE_GRACE_HOURS = envint("CHALLENGE_GRACE_HOURS", 72)
 
 # --- Firebase --------------------------------------------------------------
 
@@ -354,6 +365,11 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI would otherwise send the schema's URL to validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two "visibility" fields with different choices: a user's and a group's.
+    "ENUM_NAME_OVERRIDES": {
+        "VisibilityEnum": "accounts.models.Visibility",
+        "GroupVisibilityEnum": "challenges.models.GroupVisibility",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "infrastructure.api.schema.add_error_responses",

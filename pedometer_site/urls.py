@@ -19,10 +19,12 @@ api_v1 = [
     path("steps/", include("steps.urls")),
     path("", include("rankings.api_urls")),
     path("", include("imports.urls")),
+    path("", include("challenges.urls")),
 ]
 
 urlpatterns = [
     path("", include("rankings.urls")),
+    path("", include("challenges.page_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", never_cache(ExportToDjangoView), name="metrics"),

@@ -26,6 +26,7 @@ def test_the_registered_handlers_and_their_order_are_pinned():
         ("steps.live_broadcast", Phase.AFTER_COMMIT),
         ("rankings.index", Phase.AFTER_COMMIT),
         ("notifications.goal_reached", Phase.IN_TRANSACTION),
+        ("challenges.progress", Phase.AFTER_COMMIT),
     ]
     assert account_deleted.registered() == [("steps.deleted_days", Phase.IN_TRANSACTION)]
     assert visibility_changed.registered() == [("rankings.reindex", Phase.AFTER_COMMIT)]
