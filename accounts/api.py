@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import Token as JsonWebToken
 
 from infrastructure.api.schema import BodyOnDeleteSchema
-from infrastructure.api.serializers import StrictSerializer, validated
+from infrastructure.api.serializers import StrictSerializer, WallClockField, validated
 from infrastructure.api.throttling import ReadThrottle
 
 from . import services
@@ -24,10 +24,15 @@ from .throttles import RegisterIPThrottle
 
 class UserSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True, help_text="The user's public id.")
+    quiet_hours_start = WallClockField(read_only=True, help_text="Local HH:MM; a due push waits from then.")
+    quiet_hours_end = WallClockField(read_only=True, help_text="Local HH:MM; waiting pushes go then.")
 
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "timezone", "daily_goal", "visibility", "date_joined"]
+        fields = [
+            "id", "email", "display_name", "timezone", "daily_goal", "visibility",
+            "quiet_hours_start", "quiet_hours_end", "date_joined",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
@@ -69,6 +74,12 @@ class ProfileInput(StrictSerializer):
     timezone = _timezone_field(required=False)
     daily_goal = _goal_field(required=False)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    quiet_hours_start = WallClockField(
+        required=False, help_text="Local HH:MM from which pushes wait (22:00 unless set)."
+    )
+    quiet_hours_end = WallClockField(
+        required=False, help_text="Local HH:MM when waiting pushes go (07:00); equal to the start: no quiet hours."
+    )
 
 
 class DeleteAccountInput(StrictSerializer):

@@ -1,6 +1,7 @@
 import functools
 import uuid
 import zoneinfo
+from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,9 @@ from django.utils.timezone import now
 DAILY_GOAL_MIN = 100
 DAILY_GOAL_MAX = 100_000
 DEFAULT_DAILY_GOAL = 10_000
+# Local times between which a push waits (start == end: none). Default 22:00-07:00.
+DEFAULT_QUIET_HOURS_START = time(22, 0)
+DEFAULT_QUIET_HOURS_END = time(7, 0)
 
 
 @functools.cache
@@ -68,6 +72,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # and no sync of theirs spends a query looking for them.
     day_settings_changed = models.BooleanField(default=False, editable=False)
     visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC)
+    quiet_hours_start = models.TimeField(
+        default=DEFAULT_QUIET_HOURS_START, help_text="Local time from which a due push waits (equal to the end: never)."
+    )
+    quiet_hours_end = models.TimeField(default=DEFAULT_QUIET_HOURS_END, help_text="Local time when waiting pushes go.")
     firebase_uid = models.CharField(max_length=128, unique=True, null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

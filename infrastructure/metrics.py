@@ -32,7 +32,7 @@ STEP_RECORDS_STORED = Counter(
 )
 SOCKET_CONNECTIONS = Gauge(
     "pedometer_socket_connections",
-    "WebSockets open on this node now, by kind (steps, live, rankings): counted once accepted.",
+    "WebSockets open on this node now, by kind (steps, live, rankings, challenges): counted once accepted.",
     ["kind"],
     multiprocess_mode="livesum",
 )
@@ -89,7 +89,7 @@ DEPENDENCY_UP = Gauge(
 # sees no series at all, and never fires, until a label has been counted once.
 for _via in ("rest", "socket"):
     SYNCS.labels(via=_via)
-for _kind in ("steps", "live", "rankings"):
+for _kind in ("steps", "live", "rankings", "challenges"):
     SOCKET_CONNECTIONS.labels(kind=_kind)
 for _reason in ("connection", "conflict", "request"):
     DATABASE_RETRIES.labels(reason=_reason)

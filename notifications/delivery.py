@@ -18,7 +18,7 @@ from accounts.models import Device
 
 from . import fcm
 from .models import Notification, Status
-from .texts import goal_reached_text
+from .texts import text_for
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def deliver_notification(*, notification_id: int, now: datetime) -> DeliveryRepo
     message_ids = dict(notification.message_ids)
     owed = [device for device in active_devices_of(user=notification.user) if str(device.uuid) not in message_ids]
 
-    results = fcm.send_pushes([_goal_push(notification, device) for device in owed])
+    results = fcm.send_pushes([_push(notification, device) for device in owed])
 
     retry_errors: list[str] = []
     gone_errors: list[str] = []
@@ -116,13 +116,24 @@ def _claim(*, notification_id: int, now: datetime) -> str | None:
     return lease if claimed else None
 
 
-def _goal_push(notification: Notification, device: Device) -> fcm.Push:
-    text = goal_reached_text(locale=device.locale, steps=notification.steps, goal=notification.goal)
+def _push(notification: Notification, device: Device) -> fcm.Push:
+    text = text_for(
+        kind=notification.kind,
+        locale=device.locale,
+        steps=notification.steps,
+        goal=notification.goal,
+        data=notification.data,
+    )
     day = notification.day.isoformat()
+    data = {"kind": notification.kind, "day": day, "steps": str(notification.steps), "goal": str(notification.goal)}
+    if notification.subject:
+        data["subject"] = notification.subject
+        data.update({key: str(value) for key, value in notification.data.items()})
+    suffix = f"-{notification.subject}" if notification.subject else ""
     return fcm.Push(
         token=device.token,
         title=text.title,
         body=text.body,
-        data={"kind": notification.kind, "day": day, "steps": str(notification.steps), "goal": str(notification.goal)},
-        collapse_key=f"{notification.kind}-{day}",
+        data=data,
+        collapse_key=f"{notification.kind}-{day}{suffix}",
     )

@@ -4,6 +4,10 @@ from django.db import models
 
 class Kind(models.TextChoices):
     GOAL_REACHED = "goal_reached", "Daily goal reached"
+    STREAK_AT_RISK = "streak_at_risk", "Streak at risk"
+    CHALLENGE_STARTED = "challenge_started", "Challenge started"
+    CHALLENGE_OVERTAKEN = "challenge_overtaken", "Overtaken in a challenge"
+    CHALLENGE_FINAL = "challenge_final", "Challenge result"
 
 
 class Status(models.TextChoices):
@@ -19,7 +23,8 @@ class Notification(models.Model):
 
     Written in the same transaction as the steps that earned it; the unique
     key on (user, day, kind) is what makes "never twice a day" hold whatever
-    the races. A worker claims a row by setting ``lease_token`` and
+    the races (with ``subject``, e.g. ``challenge:12``: once per user, day,
+    kind and challenge). A worker claims a row by setting ``lease_token`` and
     ``leased_until`` in one conditional UPDATE; a row whose lease ran out
     while still pending belongs to a worker that died, and the sweep
     queues it again.
@@ -28,9 +33,11 @@ class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     day = models.DateField(help_text="The user's local calendar day the push is about.")
     kind = models.CharField(max_length=32, choices=Kind.choices)
+    subject = models.CharField(max_length=64, blank=True, default="", help_text="What it is about: challenge:<id>.")
+    data = models.JSONField(default=dict, blank=True, help_text="What the text says: a name, a place.")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    steps = models.PositiveIntegerField(help_text="The day's total when the goal was reached.")
-    goal = models.PositiveIntegerField(help_text="The daily goal at that moment.")
+    steps = models.PositiveIntegerField(default=0, help_text="The day's total when the goal was reached.")
+    goal = models.PositiveIntegerField(default=0, help_text="The daily goal at that moment.")
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Claims so far, including lost ones.")
     next_attempt_at = models.DateTimeField()
     lease_token = models.CharField(max_length=32, blank=True)
@@ -43,7 +50,9 @@ class Notification(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "day", "kind"], name="notification_once_per_user_day_kind"),
+            models.UniqueConstraint(
+                fields=["user", "day", "kind", "subject"], name="notification_once_per_user_day_kind_subject"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_due"),

@@ -29,6 +29,7 @@ from steps.local_days import local_today
 
 from .delivery import MAX_ATTEMPTS, lease_free
 from .models import Kind, Notification, Status
+from .quiet_hours import release_at
 from .tasks import enqueue_delivery
 
 logger = logging.getLogger(__name__)
@@ -38,9 +39,10 @@ logger = logging.getLogger(__name__)
 SWEEP_GRACE = timedelta(seconds=30)
 SWEEP_BATCH = 1000
 
-# A goal reached by a sync, a socket frame or an import is news; a count staff
+# A goal reached by a sync or a socket frame is news. An import is history
+# (days walked long ago, counted by another app): no push for it; a count staff
 # corrected is not an achievement, and a deleted account has no one to tell.
-GOAL_ORIGINS = frozenset({Origin.SYNC, Origin.SOCKET, Origin.IMPORT})
+GOAL_ORIGINS = frozenset({Origin.SYNC, Origin.SOCKET})
 
 
 def queue_goal_notifications(event: DayChanges) -> None:
@@ -68,15 +70,44 @@ def queue_goal_notification(*, user: User, day: date, steps: int, now: datetime)
     today = local_today(user, now)
     if day not in (today, today - timedelta(days=1)):
         return
+    queue_notification(
+        user=user, kind=Kind.GOAL_REACHED, day=day, now=now, steps=steps, goal=user.daily_goal
+    )  # fmt: skip
+
+
+def queue_notification(
+    *,
+    user: User,
+    kind: str,
+    day: date,
+    now: datetime,
+    subject: str = "",
+    data: dict | None = None,
+    due: datetime | None = None,
+    steps: int = 0,
+    goal: int = 0,
+) -> bool:
+    """Owes ``user`` one push of ``kind`` about ``subject`` for ``day``, once; True if this call did.
+
+    Due at ``due`` (default now), later if that falls in the user's quiet hours.
+    The unique key on (user, day, kind, subject) makes a second row impossible;
+    a duplicate is absorbed in a savepoint, so it never breaks the caller's
+    transaction, and only the call that created the row queues a delivery,
+    after the commit.
+    """
+    due = release_at(user, due or now)
     # get_or_create inserts inside a savepoint and reads the winner's row on IntegrityError.
     notification, created = Notification.objects.get_or_create(
         user=user,
         day=day,
-        kind=Kind.GOAL_REACHED,
-        defaults={"steps": steps, "goal": user.daily_goal, "next_attempt_at": now, "created_at": now},
+        kind=kind,
+        subject=subject,
+        defaults={"steps": steps, "goal": goal, "data": data or {}, "next_attempt_at": due, "created_at": now},
     )
     if created:
-        transaction.on_commit(partial(enqueue_delivery, notification_id=notification.pk), robust=True)
+        eta = due if due > now else None
+        transaction.on_commit(partial(enqueue_delivery, notification_id=notification.pk, eta=eta), robust=True)
+    return created
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from challenges.consumers import ChallengeBoardConsumer
 from rankings.consumers import LeaderboardConsumer
 from steps.consumers import LiveConsumer, StepsConsumer
 
@@ -10,4 +11,5 @@ websocket_urlpatterns: list = [
     path("ws/steps/", StepsConsumer.as_asgi()),  # type: ignore[arg-type]
     path("ws/live/", LiveConsumer.as_asgi()),  # type: ignore[arg-type]
     path("ws/rankings/<str:period>/", LeaderboardConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/challenges/<int:challenge_id>/", ChallengeBoardConsumer.as_asgi()),  # type: ignore[arg-type]
 ]

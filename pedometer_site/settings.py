@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "steps",
     "rankings",
     "notifications",
+    "imports",
+    "challenges",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +277,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
 if CELERY_BROKER_URL.startswith("sentinel://"):
     # kombu asks the Sentinels for this master on every (re)connect.
     CELERY_BROKER_TRANSPORT_OPTIONS |= {"master_name": REDIS_SENTINEL_MASTER, "sentinel_kwargs": _SENTINEL_TIMEOUTS}
+# `celery beat` (or `manage.py challenges_sweep --every 60`): challenges freeze
+# on time, and their pushes fall due. The embedded default needs neither (README, "Challenges").
+CELERY_BEAT_SCHEDULE = {
+    "challenges-sweep": {"task": "challenges.tasks.sweep", "schedule": envint("CHALLENGE_SWEEP_SECONDS", 60)},
+}
+
+# --- Challenges ------------------------------------------------------------
+
+# Hours after a challenge's last day during which late syncs for its days still count.
+CHALLENGE_GRACE_HOURS = envint("CHALLENGE_GRACE_HOURS", 72)
 
 # --- Firebase --------------------------------------------------------------
 
@@ -356,6 +368,8 @@ REST_FRAMEWORK = {
         "sync_user": os.environ.get("THROTTLE_SYNC_USER", "120/min"),
         "read_user": os.environ.get("THROTTLE_READ_USER", "600/min"),
         "friend_request_user": os.environ.get("THROTTLE_FRIEND_REQUEST_USER", "30/hour"),
+        "import_user": os.environ.get("THROTTLE_IMPORT_USER", "20/hour"),
+        "export_user": os.environ.get("THROTTLE_EXPORT_USER", "3/day"),
     },
     # How many proxies stand in front (for the client IP that throttles key on).
     # 0, not None: with None DRF trusts any X-Forwarded-For a client sends, so
@@ -383,11 +397,28 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI would otherwise send the schema's URL to validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two "visibility" fields with different choices: a user's and a group's.
+    "ENUM_NAME_OVERRIDES": {
+        "VisibilityEnum": "accounts.models.Visibility",
+        "GroupVisibilityEnum": "challenges.models.GroupVisibility",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "infrastructure.api.schema.add_error_responses",
     ],
 }
+
+# --- Imports (imports/) -----------------------------------------------------
+
+# Where uploads wait for a worker: one folder per job, deleted when it ends.
+# With app nodes and workers on separate machines this must be storage they share.
+IMPORT_DIR = os.environ.get("IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
+IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_BYTES", 1 << 30)  # 1 GiB, one upload
+IMPORT_MAX_BYTES_PER_DAY = envint("IMPORT_MAX_BYTES_PER_DAY", 2 << 30)  # 2 GiB per user in 24 hours
+# Zip-bomb limits: all members together, and how much one member may inflate
+# (Apple's export.xml deflates about 15 to 25 times; a bomb, a thousand).
+IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_BYTES", 8 << 30)
+IMPORT_MAX_RATIO = envint("IMPORT_MAX_RATIO", 200)
 
 # --- Internationalisation, static ------------------------------------------
 

@@ -14,10 +14,13 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("steps/", include("steps.urls")),
     path("", include("rankings.api_urls")),
+    path("", include("imports.urls")),
+    path("", include("challenges.urls")),
 ]
 
 urlpatterns = [
     path("", include("rankings.urls")),
+    path("", include("challenges.page_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", never_cache(ExportToDjangoView), name="metrics"),

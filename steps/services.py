@@ -1,6 +1,7 @@
-"""The one write path for steps. REST, WebSocket, import, demo data and admin
-all come through ``record_steps``; staff corrections through
-``correct_daily_steps``. Nothing else writes step rows.
+"""The one write path for steps. REST, WebSocket, demo data and admin all
+come through ``record_steps``; imports through ``record_imported_steps`` (the
+same writes, by batches); staff corrections through ``correct_daily_steps``.
+Nothing else writes step rows.
 """
 
 from __future__ import annotations
@@ -531,3 +532,131 @@ def publish_deleted_days(event: AccountDeleted) -> None:
         .values_list("day", "steps", "reached_at")
     ]
     _publish(user, changes, Origin.DELETION, event.now)
+
+
+# --- Imports: history brought from another app ---------------------------------
+
+MAX_IMPORT_AGE_DAYS = 3653  # ten years
+
+
+@dataclass(frozen=True)
+class ImportedDay:
+    """One source's counts for one local day, from an import: its hours
+    (aware UTC starts) filed on ``day`` whatever the user's zone is now (the
+    day is where the source was), and the day's total."""
+
+    day: date
+    source: str
+    hours: dict[datetime, int]
+    steps: int
+    distance_m: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportedBatch:
+    changes: list[DayChange]  # every day stored, with the user's total before and after
+    stored: int  # source-days stored
+    refused: int  # source-days left out: too old, in the future, or over a cap
+    # The batch's transaction ran again (a lost connection or a conflict): an
+    # earlier attempt may have committed, so ``changes`` may read "unchanged"
+    # for days this batch did raise. Their publish must not skip them.
+    retried: bool = False
+
+
+def _import_refusal(item: ImportedDay, today: date) -> bool:
+    if not today - timedelta(days=MAX_IMPORT_AGE_DAYS) <= item.day <= today + timedelta(days=CLOCK_SKEW_DAYS):
+        return True
+    if not 1 <= len(item.source) <= 64 or not 0 <= item.steps <= MAX_DAILY_STEPS:
+        return True
+    if item.distance_m is not None and not 0 <= item.distance_m <= MAX_DISTANCE_M:
+        return True
+    if sum(item.hours.values()) > MAX_DAILY_STEPS:
+        return True
+    return any(not 0 <= steps <= MAX_HOURLY_STEPS for steps in item.hours.values())
+
+
+def record_imported_steps(*, user: User, days: Iterable[ImportedDay], now: datetime) -> ImportedBatch:
+    """Stores a batch of imported days, in one transaction, by the same rules
+    as ``record_steps``: max-wins per (day|hour, source), a day never below
+    its hours, staff ceilings kept, unusual counts flagged, the user's total
+    the maximum over sources. Differences, because history is not a sync:
+    up to ten years back are accepted; a source-day over a cap is left out
+    (counted in ``refused``) instead of failing the whole file; and a batch
+    publishes nothing on ``day_changes``: the caller calls
+    ``publish_imported_changes`` once, when the whole import is stored.
+
+    Like a sync, a batch is idempotent (max-wins), so its transaction is run
+    again after a lost connection or a conflict (``run_idempotent_transaction``).
+    """
+    today = local_today(user, now)
+    accepted: list[ImportedDay] = []
+    refused = 0
+    for item in days:
+        if _import_refusal(item, today):
+            refused += 1
+        else:
+            accepted.append(item)
+    if not accepted:
+        return ImportedBatch(changes=[], stored=0, refused=refused)
+    by_source: dict[str, list[ImportedDay]] = {}
+    for item in accepted:
+        by_source.setdefault(item.source, []).append(item)
+    touched = sorted({item.day for item in accepted})
+
+    def store(retried: bool) -> ImportedBatch:
+        first_seen: dict[date, DayChange] = {}
+        last_seen: dict[date, DayChange] = {}
+        totals = _lock_user_and_read_totals(user, touched)
+        ceilings = {day: row.ceiling for day, row in totals.items() if row.ceiling is not None}
+        settings = day_settings(user)
+        for source, items in sorted(by_source.items()):
+            # Each hour filed on its item's day: the local day where the source was.
+            hours = {
+                start.astimezone(UTC): _Hour(steps, item.day) for item in items for start, steps in item.hours.items()
+            }
+            hour_sums = _write_hours(user, source, hours, set(ceilings), now)
+            samples = {item.day: DaySample(item.day, item.steps, item.distance_m) for item in items}
+            device_days = _write_days(user, source, sorted(samples), samples, hour_sums, ceilings, now)
+            for change in _raise_totals(user, device_days, totals, settings, now):
+                first_seen.setdefault(change.day, change)
+                last_seen[change.day] = change
+                before = totals.get(change.day)
+                totals[change.day] = DayTotal(
+                    user=user,
+                    day=change.day,
+                    steps=change.new_total,
+                    reached_at=change.reached_at,
+                    ceiling=before.ceiling if before else None,
+                )
+        changes = [
+            DayChange(
+                day=day,
+                old_total=first_seen[day].old_total,
+                new_total=last.new_total,
+                goal=last.goal,
+                reached_at=last.reached_at,
+            )
+            for day, last in sorted(last_seen.items())
+        ]
+        return ImportedBatch(changes=changes, stored=len(accepted), refused=refused, retried=retried)
+
+    return run_idempotent_transaction(store)
+
+
+def publish_imported_changes(
+    *, user: User, changes: Sequence[DayChange], now: datetime, everything: bool = False
+) -> None:
+    """Once per import, after its last batch committed: one publish on
+    ``day_changes`` of every day the import changed (its batches' changes
+    merged: the total before the first, after the last), ``origin=IMPORT``,
+    in a transaction of its own. Its handlers choose by origin: the board
+    index catches up in one write for all the days; no goal push is queued
+    and no live event is sent per day. ``everything``: a batch was retried,
+    so days that read unchanged are published too (absolute totals, so
+    publishing one that did not change is harmless).
+    """
+    changed = tuple(change for change in changes if change.changed or everything)
+    if not changed:
+        return
+    with transaction.atomic():  # the fan-out publishes inside a transaction; in-transaction handlers run in it
+        day_changes.publish(DayChanges(user=user, changes=changed, origin=Origin.IMPORT, now=now))

@@ -17,7 +17,10 @@ def make_device(user: User, token: str) -> Device:
 
 @pytest.mark.django_db
 def test_me_shows_the_profile():
-    user = make_user(email="ada@example.com", display_name="Ada", timezone="Europe/Berlin", daily_goal=12_000)
+    user = make_user(
+        email="ada@example.com", display_name="Ada", timezone="Europe/Berlin", daily_goal=12_000,
+        quiet_hours_start=dt.time(22), quiet_hours_end=dt.time(7),
+    )  # fmt: skip
 
     response = client_for(user).get(ME)
 
@@ -29,6 +32,8 @@ def test_me_shows_the_profile():
         "timezone": "Europe/Berlin",
         "daily_goal": 12_000,
         "visibility": "public",
+        "quiet_hours_start": "22:00",
+        "quiet_hours_end": "07:00",
         "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"),
     }
 
@@ -55,6 +60,27 @@ def test_patch_me_changes_one_field(field, value):
     assert response.json()[field] == value
     user.refresh_from_db()
     assert getattr(user, field) == value
+
+
+@pytest.mark.django_db
+def test_patch_me_sets_quiet_hours():
+    user = make_user()
+
+    response = client_for(user).patch(ME, {"quiet_hours_start": "23:30", "quiet_hours_end": "06:00"}, format="json")
+
+    assert response.status_code == 200
+    assert (response.json()["quiet_hours_start"], response.json()["quiet_hours_end"]) == ("23:30", "06:00")
+    user.refresh_from_db()
+    assert (user.quiet_hours_start, user.quiet_hours_end) == (dt.time(23, 30), dt.time(6, 0))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["25:00", "noon", 2200, None, "22:00:00", "22:00Z", "7:00"])
+def test_patch_me_refuses_a_bad_quiet_hour(value):
+    response = client_for(make_user()).patch(ME, {"quiet_hours_start": value}, format="json")
+
+    assert response.status_code == 400
+    assert "quiet_hours_start" in response.json()["error"]["fields"]
 
 
 @pytest.mark.django_db

@@ -29,6 +29,8 @@ def test_register_creates_the_account_and_signs_it_in(api):
         "timezone": "Asia/Seoul",
         "daily_goal": 8000,
         "visibility": "public",
+        "quiet_hours_start": "22:00",
+        "quiet_hours_end": "07:00",
         "date_joined": body["user"]["date_joined"],
     }
     assert user.check_password(STRONG)

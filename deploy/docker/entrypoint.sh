@@ -3,6 +3,7 @@
 #   web       uvicorn: HTTP and WebSockets on $PORT (the flags scripts/cluster.py runs; a test pins them)
 #   worker    Celery: push delivery; metrics on $WORKER_METRICS_PORT when set
 #   sweep     the outbox sweep, every $SWEEP_EVERY seconds (one is enough)
+#   challenges-sweep  freezes challenges past their grace window, queues timed pushes, every $CHALLENGE_SWEEP_EVERY s
 #   migrate   manage.py migrate (the Helm chart runs it as a pre-upgrade hook)
 #   healthcheck   the Dockerfile's HEALTHCHECK: GET /healthz for web, nothing to check otherwise
 # Anything else runs as given (`manage.py shell`, `sh`).
@@ -38,6 +39,11 @@ case "${1:-web}" in
     shift
     echo sweep >"$role_file"
     exec python manage.py sweep_notifications --every "${SWEEP_EVERY:-30}" "$@"
+    ;;
+  challenges-sweep)
+    shift
+    echo sweep >"$role_file"
+    exec python manage.py challenges_sweep --every "${CHALLENGE_SWEEP_EVERY:-60}" "$@"
     ;;
   migrate)
     shift

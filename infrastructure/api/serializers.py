@@ -1,10 +1,29 @@
 """Serializer pieces every app's API shares."""
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, time
 from typing import Any
 
 from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+_HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+@extend_schema_field({"type": "string", "pattern": _HH_MM, "example": "22:00"})
+class WallClockField(serializers.Field):
+    """A local time of day as ``HH:MM`` (no seconds, no offset: it is the user's wall clock)."""
+
+    default_error_messages = {"invalid": "Use a local time as HH:MM, e.g. 22:00."}
+
+    def to_representation(self, value: time) -> str:
+        return value.strftime("%H:%M")
+
+    def to_internal_value(self, data: Any) -> time:
+        if not isinstance(data, str) or not re.fullmatch(_HH_MM, data):
+            self.fail("invalid")
+        return time(int(data[:2]), int(data[3:]))
 
 
 class StrictSerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ def test_the_registered_handlers_and_their_order_are_pinned():
         ("steps.live_broadcast", Phase.AFTER_COMMIT),
         ("rankings.index", Phase.AFTER_COMMIT),
         ("notifications.goal_reached", Phase.IN_TRANSACTION),
+        ("challenges.progress", Phase.AFTER_COMMIT),
     ]
     # Account changes: who may see whom follows at once (live feeds, then boards).
     assert account_deleted.registered() == [

@@ -1,5 +1,6 @@
 """Demo data for the embedded default: 50 walkers, a month of steps, a few
-friendships, and a staff account. Safe to run again: it adds nothing twice."""
+friendships, a group with a challenge of each kind (and a final one), and a
+staff account. Safe to run again: it adds nothing twice."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Friendship, FriendshipStatus, User, Visibility
+from challenges.demo import seed_challenges
 from steps.local_days import local_day_bounds, local_today
 from steps.services import DaySample, HourSample, record_steps
 
@@ -45,8 +47,11 @@ class Command(BaseCommand):
         with transaction.atomic():  # one commit, not fifty: seconds on SQLite
             for user in users:
                 self._steps(user, now)
+        with transaction.atomic():
+            challenges = seed_challenges(users=users, now=now)
         self.stdout.write(
-            f"Demo data ready: {len(users)} walkers, {DEMO_DAYS} days of steps, {friendships} friendships."
+            f"Demo data ready: {len(users)} walkers, {DEMO_DAYS} days of steps, {friendships} friendships, "
+            f"{challenges} new challenges (/challenges/)."
         )
         self.stdout.write(f"Staff sign-in at /admin/: {STAFF_EMAIL} / {STAFF_PASSWORD}")
         self.stdout.write(f"Any walker signs in with walker<N>@example.com / {DEMO_PASSWORD}")

@@ -1,0 +1,311 @@
+"""Reads: who may see what, and a challenge's standings.
+
+A running (or grace) challenge is scored from ``DayTotal`` at read time, one
+aggregate query for the step-summing kinds and one row per participant-day
+for the day-counting ones; a final one is read from its frozen ``Result``
+rows. ``standings`` is the one seam a Redis index would sit behind (see the
+README, "Challenges"). Selectors never write: finalising on a read is the
+view's call to ``services.finalise_if_due``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import Least
+
+from accounts.models import User
+from steps.models import DayTotal
+
+from . import scoring
+from .models import Challenge, Group, GroupVisibility, Kind, Membership, Participant, Result, Role, Scope, State, Team
+
+MAX_LIMIT = 200
+MAX_OFFSET = 100_000
+
+
+# --- Groups ----------------------------------------------------------------------
+
+
+def membership_of(*, group: Group, user: User) -> Membership | None:
+    return Membership.objects.filter(group=group, user=user).first()
+
+
+def visible_group(*, group_id: int, user: User) -> tuple[Group, Membership | None] | None:
+    """The group and the viewer's membership, or None when they may not see it
+    (someone else's private group is as good as missing)."""
+    group = Group.objects.filter(pk=group_id).first()
+    if group is None:
+        return None
+    membership = membership_of(group=group, user=user)
+    if membership is None and group.visibility != GroupVisibility.PUBLIC:
+        return None
+    return group, membership
+
+
+def groups_of(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("group")
+        .annotate(members=Count("group__memberships"))
+        .order_by("group__name", "group_id")
+    )
+
+
+def members_page(*, group: Group, offset: int, limit: int) -> tuple[int, list[Membership]]:
+    rows = Membership.objects.filter(group=group).select_related("user").order_by("joined_at", "id")
+    return rows.count(), list(rows[offset : offset + limit])
+
+
+def can_manage(membership: Membership | None) -> bool:
+    return membership is not None and membership.role in (Role.OWNER, Role.ADMIN)
+
+
+# --- Challenges -----------------------------------------------------------------
+
+
+def _visible_to(user: User) -> Q:
+    mine = Membership.objects.filter(user=user).values("group_id")
+    return (
+        Q(group__isnull=True)
+        | Q(group__visibility=GroupVisibility.PUBLIC)
+        | Q(group_id__in=mine)
+        | Q(participants__user=user)
+    )
+
+
+def visible_challenge(*, challenge_id: int, user: User) -> Challenge | None:
+    rows = Challenge.objects.filter(_visible_to(user), pk=challenge_id).select_related("group", "opponent")
+    return rows.distinct().first()
+
+
+def challenges_in_state(*, user: User, state: State | None, now: datetime, offset: int, limit: int) -> list[Challenge]:
+    rows = Challenge.objects.filter(_visible_to(user)).select_related("group", "opponent").distinct()
+    if state is not None:
+        rows = rows.filter(finalised_at__isnull=state != State.FINAL)
+    rows = rows.annotate(participant_count=Count("participants", distinct=True)).order_by("starts_on", "id")
+    picked = [c for c in rows if state is None or c.state_at(now) == state]
+    return list(picked[offset : offset + limit])
+
+
+def participant_of(*, challenge: Challenge, user: User) -> Participant | None:
+    return Participant.objects.filter(challenge=challenge, user=user).select_related("team").first()
+
+
+def teams_of(*, challenge: Challenge) -> list[Team]:
+    return list(Team.objects.filter(challenge=challenge).annotate(size=Count("members")).order_by("name", "id"))
+
+
+def running_challenges_of(*, user: User, now: datetime) -> list[Challenge]:
+    """The challenges a user is in whose period is open (for pushes and the seam of the fan-out)."""
+    rows = Challenge.objects.filter(participants__user=user, finalised_at__isnull=True).distinct()
+    return [c for c in rows if c.state_at(now) in (State.RUNNING, State.GRACE)]
+
+
+# --- Standings ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    rank: int
+    position: int
+    pk: int | None  # user or team pk; None for a former participant
+    name: str
+    score: float
+    reached_at: datetime | None
+    user_id: str | None = None  # public id
+    team_id: int | None = None
+    team_name: str = ""
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Standings:
+    people: list[Row]
+    teams: list[Row]
+    summary: dict
+    final: bool
+
+    def scope(self, scope: Scope) -> list[Row]:
+        return self.teams if scope == Scope.TEAMS else self.people
+
+    def row_of(self, *, user_pk: int) -> Row | None:
+        return next((row for row in self.people if row.pk == user_pk), None)
+
+
+@dataclass(frozen=True)
+class _Person:
+    pk: int
+    uuid: str
+    name: str
+    goal: int
+    team_id: int | None
+    team_name: str
+
+
+def _participants(challenge: Challenge) -> dict[int, _Person]:
+    rows = Participant.objects.filter(challenge=challenge).values_list(
+        "user_id", "user__uuid", "user__display_name", "user__daily_goal", "team_id", "team__name"
+    )
+    return {
+        pk: _Person(pk=pk, uuid=str(uuid), name=name, goal=goal, team_id=team, team_name=team_name or "")
+        for pk, uuid, name, goal, team, team_name in rows
+    }
+
+
+def _days_in_period(challenge: Challenge) -> QuerySet:
+    entrants = Participant.objects.filter(challenge=challenge).values("user_id")
+    return DayTotal.objects.filter(day__range=(challenge.starts_on, challenge.ends_on), user_id__in=entrants)
+
+
+def _capped_totals(challenge: Challenge) -> dict[int, scoring.Score]:
+    """Each participant's capped total in one aggregate query."""
+    rows = (
+        _days_in_period(challenge)
+        .filter(steps__gt=0)
+        .values("user_id")
+        .annotate(total=Sum(Least("steps", Value(challenge.daily_cap))), last=Max("reached_at"))
+        .values_list("user_id", "total", "last")
+    )
+    return {pk: scoring.Score(key=pk, value=int(total), reached_at=last) for pk, total, last in rows}
+
+
+def _days_by_person(challenge: Challenge) -> dict[int, list[scoring.Day]]:
+    days: dict[int, list[scoring.Day]] = defaultdict(list)
+    for pk, day, steps, reached in _days_in_period(challenge).values_list("user_id", "day", "steps", "reached_at"):
+        days[pk].append(scoring.Day(day=day, steps=steps, reached_at=reached))
+    return days
+
+
+def people_scores(challenge: Challenge, people: dict[int, _Person]) -> dict[int, scoring.Score]:
+    """Every participant's score by the challenge's kind (zero for those with no steps yet)."""
+    if challenge.kind in (Kind.GOAL_DAYS, Kind.STREAK):
+        days = _days_by_person(challenge)
+        rule = scoring.goal_days_score if challenge.kind == Kind.GOAL_DAYS else scoring.streak_score
+        return {pk: rule(pk, days.get(pk, []), target=challenge.target or person.goal) for pk, person in people.items()}
+    totals = _capped_totals(challenge)
+    return {pk: totals.get(pk) or scoring.Score(key=pk, value=0, reached_at=None) for pk in people}
+
+
+def live_standings(challenge: Challenge) -> Standings:
+    """The provisional table, from the participants' daily totals now."""
+    people = _participants(challenge)
+    scores = people_scores(challenge, people)
+    people_rows = [
+        Row(
+            rank=r.rank,
+            position=r.position,
+            pk=r.score.key,
+            name=people[r.score.key].name,
+            score=r.score.value,
+            reached_at=r.score.reached_at,
+            user_id=people[r.score.key].uuid,
+            team_id=people[r.score.key].team_id,
+            team_name=people[r.score.key].team_name,
+            detail=r.score.detail,
+        )
+        for r in scoring.rank(scores.values())
+    ]
+    team_rows: list[Row] = []
+    summary: dict = {}
+    if challenge.kind == Kind.TEAM:
+        team_rows = _team_rows(challenge, people, scores)
+    elif challenge.kind == Kind.HEAD_TO_HEAD:
+        duel = scoring.head_to_head([r.score for r in scoring.rank(scores.values())])
+        summary = {"outcome": duel.outcome, "winner": people[duel.winner].uuid if duel.winner else None}
+    elif challenge.kind == Kind.GROUP_TARGET:
+        progress = scoring.group_progress(
+            _days_by_person(challenge), target=challenge.target or 0, daily_cap=challenge.daily_cap
+        )
+        summary = {
+            "total": progress.total,
+            "target": progress.target,
+            "percent": progress.percent,
+            "reached_on": progress.reached_on.isoformat() if progress.reached_on else None,
+        }
+    return Standings(people=people_rows, teams=team_rows, summary=summary, final=False)
+
+
+def _team_rows(challenge: Challenge, people: dict[int, _Person], scores: dict[int, scoring.Score]) -> list[Row]:
+    teams = {team.pk: team.name for team in Team.objects.filter(challenge=challenge)}
+    members: dict[int, list[scoring.Score]] = {pk: [] for pk in teams}
+    for pk, person in people.items():
+        if person.team_id is not None:
+            members.setdefault(person.team_id, []).append(scores[pk])
+    average = challenge.team_scoring == "average"
+    return [
+        Row(
+            rank=r.rank,
+            position=r.position,
+            pk=r.score.key,
+            name=teams.get(r.score.key, ""),
+            score=r.score.value,
+            reached_at=r.score.reached_at,
+            team_id=r.score.key,
+            team_name=teams.get(r.score.key, ""),
+            detail=r.score.detail,
+        )
+        for r in scoring.rank(scoring.team_scores(members, average=average))
+    ]
+
+
+def frozen_standings(challenge: Challenge) -> Standings:
+    rows = Result.objects.filter(challenge=challenge).select_related("user").order_by("scope", "position")
+    people: list[Row] = []
+    teams: list[Row] = []
+    for result in rows:
+        row = Row(
+            rank=result.rank,
+            position=result.position,
+            pk=result.user_id if result.scope == Scope.PEOPLE else result.team_id,
+            name=result.display_name,
+            score=result.score,
+            reached_at=result.reached_at,
+            user_id=str(result.user.uuid) if result.user is not None else None,
+            team_id=result.team_id,
+            team_name=result.team_name,
+            detail=result.detail,
+        )
+        (people if result.scope == Scope.PEOPLE else teams).append(row)
+    return Standings(people=people, teams=teams, summary=challenge.summary, final=True)
+
+
+def standings(challenge: Challenge) -> Standings:
+    return frozen_standings(challenge) if challenge.finalised_at is not None else live_standings(challenge)
+
+
+def passed_by(*, challenge: Challenge, user: User, changes: list) -> list[User]:
+    """The participants ``user`` went past with ``changes`` (days inside the period): on the
+    people board for total and head-to-head, in other teams for a team challenge. Their
+    score was above the user's before and is below it now (an equal score stays ahead:
+    it got there first)."""
+    cap = challenge.daily_cap
+    delta = sum(min(c.new_total, cap) - min(c.old_total, cap) for c in changes)
+    if delta <= 0:
+        return []
+    totals = (
+        _days_in_period(challenge).filter(steps__gt=0).values("user_id").annotate(total=Sum(Least("steps", Value(cap))))
+    )
+    if challenge.kind == Kind.TEAM:
+        return _teams_passed(challenge, user, delta)
+    new = next(iter(totals.filter(user_id=user.pk).values_list("total", flat=True)), 0)
+    old = new - delta
+    passed = totals.exclude(user_id=user.pk).filter(total__gt=old, total__lt=new).values_list("user_id", flat=True)
+    return list(User.objects.filter(pk__in=list(passed)))
+
+
+def _teams_passed(challenge: Challenge, user: User, delta: int) -> list[User]:
+    mine = Participant.objects.filter(challenge=challenge, user=user).values_list("team_id", flat=True).first()
+    if mine is None:
+        return []
+    table = {row.pk: row for row in live_standings(challenge).teams}
+    if mine not in table:
+        return []
+    size = table[mine].detail.get("members", 1) or 1
+    new = table[mine].score
+    old = new - (delta / size if challenge.team_scoring == "average" else delta)
+    passed = [pk for pk, row in table.items() if pk is not None and pk != mine and old < row.score < new]
+    return list(User.objects.filter(challenge_entries__challenge=challenge, challenge_entries__team_id__in=passed))

@@ -1,0 +1,72 @@
+"""Challenge pages: the running ones, and one challenge's board (live via
+static/challenge.js), its teams and, once final, its frozen results."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from . import selectors, services
+from .models import Challenge, GroupVisibility, Kind, State
+
+PAGE_ROWS = 100
+SCORE_LABELS = {
+    Kind.TOTAL: "Steps",
+    Kind.GOAL_DAYS: "Goal days",
+    Kind.STREAK: "Longest streak (days)",
+    Kind.TEAM: "Steps",
+    Kind.HEAD_TO_HEAD: "Steps",
+    Kind.GROUP_TARGET: "Steps",
+}
+
+
+_OPEN = Q(group__isnull=True) | Q(group__visibility=GroupVisibility.PUBLIC)
+
+
+def _open_challenges() -> list[Challenge]:
+    """What a signed-out visitor may see: challenges outside any private group."""
+    return list(Challenge.objects.filter(_OPEN, finalised_at__isnull=True).order_by("ends_on", "id")[:200])
+
+
+def challenge_list_page(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    services.finalise_due(now=now, limit=20, trigger="read")
+    if request.user.is_authenticated:
+        running = selectors.challenges_in_state(user=request.user, state=State.RUNNING, now=now, offset=0, limit=200)
+        grace = selectors.challenges_in_state(user=request.user, state=State.GRACE, now=now, offset=0, limit=50)
+    else:
+        rows = _open_challenges()
+        running = [c for c in rows if c.state_at(now) == State.RUNNING]
+        grace = [c for c in rows if c.state_at(now) == State.GRACE]
+    return render(request, "challenges/list.html", {"running": running, "grace": grace, "kinds": dict(Kind.choices)})
+
+
+def challenge_page(request: HttpRequest, challenge_id: int) -> HttpResponse:
+    now = timezone.now()
+    if request.user.is_authenticated:
+        challenge = selectors.visible_challenge(challenge_id=challenge_id, user=request.user)
+    else:
+        challenge = Challenge.objects.filter(_OPEN, pk=challenge_id).first()
+    if challenge is None:
+        raise Http404("No such challenge.")
+    services.finalise_if_due(challenge=challenge, now=now)
+    table = selectors.standings(challenge)
+    viewer = request.user if not isinstance(request.user, AnonymousUser) else None
+    mine = table.row_of(user_pk=viewer.pk) if viewer is not None else None
+    context = {
+        "challenge": challenge,
+        "state": challenge.state_at(now).value,
+        "kind_label": Kind(challenge.kind).label,
+        "score_label": SCORE_LABELS[Kind(challenge.kind)],
+        "people": table.people[:PAGE_ROWS],
+        "teams": table.teams,
+        "summary": table.summary,
+        "final": table.final,
+        "mine": mine,
+        "me_id": str(viewer.uuid) if viewer is not None else "",
+        "live": viewer is not None and not table.final,
+    }
+    return render(request, "challenges/challenge.html", context)
