@@ -3,6 +3,9 @@
 carries Channels sockets through our auth middleware: the app has no socket
 routes of its own yet. Used only by ``bench/asgi_servers.py``."""
 
+from pedometer_site.asgi import django_asgi_app  # sets Django up before anything imports models
+
+# isort: split
 import json
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -11,7 +14,6 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED, TokenAuthMiddlewareStack
-from pedometer_site.asgi import django_asgi_app  # sets Django up before anything imports models
 from pedometer_site.routing import websocket_urlpatterns
 
 
