@@ -17,7 +17,7 @@ from infrastructure.api.serializers import StrictSerializer, WallClockField, val
 from infrastructure.api.throttling import ReadThrottle
 
 from . import services
-from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, User, Visibility, validate_timezone
+from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, Language, User, Visibility, validate_timezone
 from .requests import SignedInRequest
 from .throttles import RegisterIPThrottle
 
@@ -31,7 +31,7 @@ class UserSerializer(serializers.ModelSerializer):
         model = User
         fields = [
             "id", "email", "display_name", "timezone", "daily_goal", "visibility",
-            "quiet_hours_start", "quiet_hours_end", "date_joined",
+            "quiet_hours_start", "quiet_hours_end", "language", "date_joined",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -79,6 +79,11 @@ class ProfileInput(StrictSerializer):
     )
     quiet_hours_end = WallClockField(
         required=False, help_text="Local HH:MM when waiting pushes go (07:00); equal to the start: no quiet hours."
+    )
+    language = serializers.ChoiceField(
+        choices=[("", "Follow the browser"), *Language.choices],
+        required=False,
+        help_text="en or ko: pages, error messages, e-mails and pushes; blank follows Accept-Language.",
     )
 
 

@@ -56,6 +56,13 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+class Language(models.TextChoices):
+    """The languages the site, the API's messages, e-mails and pushes are written in."""
+
+    ENGLISH = "en", "English"
+    KOREAN = "ko", "한국어"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with a phone. ``uuid`` is their public id everywhere."""
 
@@ -76,6 +83,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=DEFAULT_QUIET_HOURS_START, help_text="Local time from which a due push waits (equal to the end: never)."
     )
     quiet_hours_end = models.TimeField(default=DEFAULT_QUIET_HOURS_END, help_text="Local time when waiting pushes go.")
+    # Blank: follow the browser's Accept-Language (pages, API messages), else English.
+    language = models.CharField(max_length=8, choices=Language.choices, blank=True, default="")
     firebase_uid = models.CharField(max_length=128, unique=True, null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

@@ -37,7 +37,9 @@ from .models import DEFAULT_DAILY_GOAL, DaySettings, User
 
 logger = logging.getLogger(__name__)
 
-PROFILE_FIELDS = ("display_name", "timezone", "daily_goal", "visibility", "quiet_hours_start", "quiet_hours_end")
+PROFILE_FIELDS = (
+    "display_name", "timezone", "daily_goal", "visibility", "quiet_hours_start", "quiet_hours_end", "language",
+)  # fmt: skip
 SIGNED_IN_AT_CLAIM = "signed_in_at"
 # Deleting an account without a password (Firebase-only) needs a sign-in this recent.
 RECENT_SIGN_IN_SECONDS = 5 * 60

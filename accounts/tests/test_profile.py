@@ -34,6 +34,7 @@ def test_me_shows_the_profile():
         "visibility": "public",
         "quiet_hours_start": "22:00",
         "quiet_hours_end": "07:00",
+        "language": "",
         "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"),
     }
 
@@ -49,6 +50,9 @@ def test_me_shows_the_profile():
         ("daily_goal", 100_000),
         ("visibility", "friends"),
         ("visibility", "private"),
+        ("language", "ko"),
+        ("language", "en"),
+        ("language", ""),
     ],
 )
 def test_patch_me_changes_one_field(field, value):
@@ -72,6 +76,19 @@ def test_patch_me_sets_quiet_hours():
     assert (response.json()["quiet_hours_start"], response.json()["quiet_hours_end"]) == ("23:30", "06:00")
     user.refresh_from_db()
     assert (user.quiet_hours_start, user.quiet_hours_end) == (dt.time(23, 30), dt.time(6, 0))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["fr", "ko-KR", "KO", None, 1])
+def test_patch_me_refuses_a_language_we_do_not_speak(value):
+    user = make_user(language="ko")
+
+    response = client_for(user).patch(ME, {"language": value}, format="json")
+
+    assert response.status_code == 400
+    assert "language" in response.json()["error"]["fields"]
+    user.refresh_from_db()
+    assert user.language == "ko"
 
 
 @pytest.mark.django_db
