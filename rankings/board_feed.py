@@ -81,6 +81,10 @@ def rows_message(event: dict) -> dict:
     return {"type": "rows", "period": event["period"], "key": event["key"], "rows": event["rows"]}
 
 
+# (period, key, public ids of the users whose rows changed)
+BoardMark = tuple[str, str, list[str]]
+
+
 class _RedisBoards:
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
@@ -92,11 +96,14 @@ class _RedisBoards:
         tag = f"{{{period}:{key}}}"
         return [f"{self.prefix}:board-feed:dirty:{tag}", f"{self.prefix}:board-feed:gate:{tag}"]
 
-    def mark(self, period: str, key: str, users: list[str]) -> None:
-        dirty, _ = self._keys(period, key)
-        pipe = self._sync_client.pipeline()
-        pipe.sadd(dirty, *users)
-        pipe.pexpire(dirty, DIRTY_TTL_MS)
+    def mark(self, marks: list[BoardMark]) -> None:
+        # One round trip for every board a write touched (a sync touches three,
+        # more in challenges); no MULTI: each board's two commands stand alone.
+        pipe = self._sync_client.pipeline(transaction=False)
+        for period, key, users in marks:
+            dirty, _ = self._keys(period, key)
+            pipe.sadd(dirty, *users)
+            pipe.pexpire(dirty, DIRTY_TTL_MS)
         pipe.execute()
 
     async def claim(self, period: str, key: str, interval_ms: int) -> list[str]:
@@ -119,8 +126,9 @@ class _MemoryBoards:
         self.dirty: dict[tuple[str, str], set[str]] = {}
         self.gate_until: dict[tuple[str, str], float] = {}
 
-    def mark(self, period: str, key: str, users: list[str]) -> None:
-        self.dirty.setdefault((period, key), set()).update(users)
+    def mark(self, marks: list[BoardMark]) -> None:
+        for period, key, users in marks:
+            self.dirty.setdefault((period, key), set()).update(users)
 
     async def claim(self, period: str, key: str, interval_ms: int) -> list[str]:
         board = (period, key)
@@ -145,17 +153,24 @@ def _boards() -> _RedisBoards | _MemoryBoards:
 
 
 def note_board_changes(*, period: str, key: str, users: Iterable[str]) -> None:
-    """Called on commit, for each board a write touched, with the public ids of
+    """Called on commit, for a board a write touched, with the public ids of
     the users whose totals changed. Never raises: the feed is best effort, the
     board itself (and a reconnect's snapshot) is the truth."""
-    users = [str(user) for user in users]
-    if not users:
+    note_many_board_changes([(period, key, users)])
+
+
+def note_many_board_changes(changes: Iterable[tuple[str, str, Iterable[str]]]) -> None:
+    """``note_board_changes`` for every board a write touched, at once."""
+    marks = [(period, key, [str(user) for user in users]) for period, key, users in changes]
+    marks = [mark for mark in marks if mark[2]]
+    if not marks:
         return
     try:
-        _boards().mark(period, key, users)
+        _boards().mark(marks)
     except Exception:  # Redis down or slow: watchers miss a tick, the sync stands
         metrics.BOARD_FEED_NOTE_FAILURES.inc()
-        logger.warning("board feed: could not note changes to %s %s", period, key, exc_info=True)
+        boards = ", ".join(f"{period} {key}" for period, key, _ in marks)
+        logger.warning("board feed: could not note changes to %s", boards, exc_info=True)
 
 
 class BoardFeed:

@@ -338,13 +338,27 @@ def put_many(puts: Sequence[Put], *, force: bool = False) -> None:
     ready_keys = [keys_for(board).ready for board in by_board]
     with _redis(stale_on_failure=ready_keys) as client:
         script = _script(client, _PUT)
-        pipe = client.pipeline(transaction=False)
+        calls = []
         for board, items in by_board.items():
             args: list[object] = [int(board.expires_at().timestamp()), int(force), 0]
             for item in items:
                 args += [item.pk, item.member or "", int(item.public)]
-            script(keys=keys_for(board).all, args=args, client=pipe)
-        pipe.execute()
+            calls.append((keys_for(board).all, args))
+        # EVALSHA by hand: a Script handed to a pipeline costs a SCRIPT EXISTS
+        # round trip on every execute, and every sync runs this one.
+        for attempt in range(2):
+            pipe = client.pipeline(transaction=False)
+            for keys, args in calls:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            try:
+                pipe.execute()
+                return
+            except redis.exceptions.NoScriptError:
+                # A restarted or new master has no scripts: none of the calls ran,
+                # and they are absolute writes, so running them all again is exact.
+                if attempt:
+                    raise
+                script.sha = client.script_load(script.script)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.db import connection
 from django.utils import timezone
 
 from accounts.events import AccountDeactivated, AccountDeleted, VisibilityChanged
@@ -22,7 +23,7 @@ from steps.changes import DayChange, DayChanges
 from steps.models import DayTotal
 
 from . import index, selectors
-from .board_feed import note_board_changes
+from .board_feed import note_many_board_changes
 from .periods import RETENTION, BoardKey, Period
 from .tasks import rebuild_board_task
 
@@ -84,10 +85,7 @@ def _write_boards(
     if not boards:
         return {}, ""
     first, last = min(board.start for board in boards), max(board.end for board in boards)
-    rows = list(
-        DayTotal.objects.filter(user_id=user_pk, day__range=(first, last)).values_list("day", "steps", "reached_at")
-    )
-    visibility = User.objects.filter(pk=user_pk).values_list("visibility", flat=True).first() or ""
+    visibility, rows = _visibility_and_totals(user_pk, first, last)
     public = visibility == Visibility.PUBLIC
     totals: dict[BoardKey, tuple[int, datetime | None]] = {}
     puts = []
@@ -102,6 +100,29 @@ def _write_boards(
         puts.append(index.Put(board=board, pk=user_pk, member=member, public=public))
     index.put_many(puts, force=force or remove)
     return totals, visibility
+
+
+def _visibility_and_totals(user_pk: int, first: date, last: date) -> tuple[str, list[tuple[date, int, datetime]]]:
+    """The user's visibility ("" once the account is gone) and their day totals
+    from ``first`` to ``last``, in one round trip: every sync runs this after
+    its commit, and two ORM queries cost more CPU than the rest of the write."""
+    ops = connection.ops
+    sql = (
+        f"SELECT u.visibility, t.day, t.steps, t.reached_at FROM {User._meta.db_table} u "  # noqa: S608 - parameters
+        f"LEFT JOIN {DayTotal._meta.db_table} t ON t.user_id = u.id AND t.day BETWEEN %s AND %s WHERE u.id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ops.adapt_datefield_value(first), ops.adapt_datefield_value(last), user_pk])
+        found = cursor.fetchall()
+    if not found:
+        return "", []
+    # A raw cursor hands datetimes back naive; Django stores them in UTC.
+    rows = [
+        (day, steps, reached if reached.tzinfo else reached.replace(tzinfo=UTC))
+        for _, day, steps, reached in found
+        if day is not None
+    ]
+    return found[0][0], rows
 
 
 def _indexed_days(user_pk: int, now: datetime) -> list[date]:
@@ -157,9 +178,9 @@ def _broadcast(public_id: UUID, totals: dict[BoardKey, tuple[int, datetime | Non
     """Notes the user's change on the live boards; each board's feed
     (``rankings.board_feed``) sends the changed rows at most every 250 ms.
     Only public users are noted: these feeds are shared by every watcher."""
-    for board in totals:
-        if board.period in LIVE_PERIODS:
-            note_board_changes(period=board.period.value, key=board.label, users=[str(public_id)])
+    note_many_board_changes(
+        (board.period.value, board.label, [str(public_id)]) for board in totals if board.period in LIVE_PERIODS
+    )
 
 
 # --- Revocation: open board sockets drop who their watchers may no longer see ----

@@ -5,7 +5,7 @@ import os
 
 import MySQLdb
 import pytest
-from django.db import ProgrammingError, connection, connections
+from django.db import ProgrammingError, connection, connections, transaction
 from django.db.backends.signals import connection_created
 
 from infrastructure.db.mysql_backend.base import ConnectionPool, pool_for
@@ -147,3 +147,57 @@ def test_the_pool_keeps_at_most_its_size_and_hands_out_the_newest_first():
 def test_each_database_has_its_own_pool():
     other = {**connection.settings_dict, "NAME": "some_other_database"}
     assert pool_for(other) is not pool_for(connection.settings_dict)
+
+
+def statements_sent(wrapper) -> int:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
+        return int(cursor.fetchone()[1])
+
+
+def test_a_transaction_costs_two_statements_around_its_own():
+    """Every sync is one transaction: turning autocommit off and on again
+    around it would be two more round trips on every request that writes."""
+
+    connection.ensure_connection()
+    before = statements_sent(connection)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM accounts_user FOR UPDATE")
+    after = statements_sent(connection)
+
+    # START TRANSACTION, the SELECT, COMMIT, and the status query that counted them.
+    assert after - before == 4
+
+
+def test_a_transaction_holds_its_locks_until_it_commits_and_leaves_the_session_in_autocommit():
+
+    other = fresh_wrapper()
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO django_content_type (app_label, model) VALUES ('bench', 'uncommitted')")
+            with other.cursor() as cursor:  # read committed: the other session does not see it yet
+                cursor.execute("SELECT COUNT(*) FROM django_content_type WHERE model = 'uncommitted'")
+                assert cursor.fetchone()[0] == 0
+        with other.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM django_content_type WHERE model = 'uncommitted'")
+            assert cursor.fetchone()[0] == 1
+        # Outside atomic() a write is committed by itself, as Django promises.
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM django_content_type WHERE model = 'uncommitted'")
+        with other.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM django_content_type WHERE model = 'uncommitted'")
+            assert cursor.fetchone()[0] == 0
+    finally:
+        other.close()
+
+
+def test_a_rolled_back_transaction_leaves_nothing_and_the_connection_is_reused_clean():
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO django_content_type (app_label, model) VALUES ('bench', 'rolled_back')")
+        raise RuntimeError("the sync failed")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM django_content_type WHERE model = 'rolled_back'")
+        assert cursor.fetchone()[0] == 0

@@ -91,6 +91,21 @@ def test_a_repeated_or_late_write_changes_nothing():
 
 
 @pytest.mark.django_db
+def test_a_redis_that_lost_its_scripts_still_takes_the_next_sync():
+    """A restarted or failed-over Redis has none of our Lua scripts loaded."""
+    ann, bo = make_user(display_name="Ann"), make_user(display_name="Bo")
+    rebuilt("day")
+    walk(ann, 3000, at=at(1))
+    index._client().script_flush()
+
+    walk(bo, 4000, at=at(2))
+    walk(ann, 5000, at=at(3))
+
+    entries, _, source = view(bo, "day", use_index=True)
+    assert (entries, source) == ([(1, "Ann", 5000), (2, "Bo", 4000)], "index")
+
+
+@pytest.mark.django_db
 def test_a_staff_correction_lowers_the_indexed_total():
     staff, ann, bo = make_user(is_staff=True), make_user(display_name="Ann"), make_user(display_name="Bo")
     walk(ann, 9000, source="phone")

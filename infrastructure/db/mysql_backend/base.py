@@ -118,6 +118,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not self._reused:
             super().init_connection_state()
 
+    def _start_transaction_under_autocommit(self) -> None:
+        # ``atomic()`` would turn the session's autocommit off, then commit, then
+        # turn it back on: three round trips. An explicit transaction in an
+        # autocommit session is the same transaction in two (START, COMMIT),
+        # and the session needs nothing restored afterwards. Django does the
+        # same for SQLite; savepoints work inside it as usual.
+        with self.wrap_database_errors, self.connection.cursor() as cursor:
+            cursor.execute("START TRANSACTION")
+
     def _set_autocommit(self, autocommit: bool) -> None:
         # The client knows the session's mode from the server's status flags:
         # asking the server to set what is already set is a wasted round trip.
