@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
 from django.db import connection, transaction
-from django.db.models import Field, Model, Q, Sum
+from django.db.models import Field, Model, Sum
 from django.db.models.constants import OnConflict
 
 from accounts.events import AccountDeleted
@@ -260,6 +260,21 @@ def _read_device_days(
         }
 
 
+def _read_device_hours(user: User, source: str, days: list[date], starts: list[datetime]) -> dict[datetime, _Hour]:
+    """This device's stored hours on ``days``, and those at ``starts`` whatever
+    day they were filed on (an hour keeps its first day)."""
+    day_placeholders, day_params = _in_list(days)
+    start_params = [connection.ops.adapt_datetimefield_value(start) for start in starts]
+    sql = (
+        f"SELECT hour_start, steps, day FROM {HourlySteps._meta.db_table} "  # noqa: S608 - as above
+        f"WHERE user_id = %s AND source = %s AND (day IN ({day_placeholders}) "
+        f"OR hour_start IN ({', '.join(['%s'] * len(starts))}))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, source, *day_params, *start_params])
+        return {_aware(start): _Hour(steps, day) for start, steps, day in cursor.fetchall()}
+
+
 def counted_steps(steps: int, *, flagged: bool) -> int:
     """What one source's day adds to the user's total: a flagged day counts
     at the review threshold until staff let it stand."""
@@ -322,13 +337,7 @@ def _write_hours(
     samples = {start: hour for start, hour in samples.items() if hour.day not in corrected}
     if not samples:
         return {}
-    days_sent = sorted({hour.day for hour in samples.values()})
-    stored = {
-        start: _Hour(steps, day)
-        for start, steps, day in HourlySteps.objects.filter(
-            Q(day__in=days_sent) | Q(hour_start__in=list(samples)), user=user, source=source
-        ).values_list("hour_start", "steps", "day")
-    }
+    stored = _read_device_hours(user, source, sorted({hour.day for hour in samples.values()}), list(samples))
     merged = dict(stored)
     for start, hour in samples.items():
         old = stored.get(start)

@@ -79,3 +79,73 @@ def test_a_socket_message_is_the_sync_body_it_stands_for():
     assert parse_steps_message(message) == parse_sync(
         {"days": [{"date": "2026-11-25", "steps": 10, "floors": 1}], "source": "watch"}
     )
+
+
+# --- The plain-form fast path and the serializer agree ---------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from steps import sync_input  # noqa: E402
+
+_dates = st.one_of(
+    st.dates().map(date.isoformat),
+    st.sampled_from(["2026-11-25", "20261125", "2026-W48-3", "2026-02-30", "0001-01-01", "9999-12-31", " 2026-11-25"]),
+    st.text(max_size=12),
+)
+_starts = st.one_of(
+    st.datetimes(timezones=st.timezones()).map(datetime.isoformat),
+    st.sampled_from(
+        ["2026-11-25T09:00:00+09:00", "2026-11-25T09:00:00Z", "2026-11-25T09:00", "2026-11-25 09:00+05:30",
+         "9999-12-31T23:00:00-01:00", "2026-11-25T09:00:00.5+00:00"]
+    ),
+    st.text(max_size=30),
+)  # fmt: skip
+_counts = st.one_of(
+    st.integers(min_value=-(10**20), max_value=10**20), st.sampled_from([0, 1.0, 2.5, True, None, "12", 10**5000])
+)
+_day = st.fixed_dictionaries(
+    {"date": _dates, "steps": _counts},
+    optional={"distance_m": _counts, "floors": _counts, "extra": st.just(1)},
+)
+_hour = st.fixed_dictionaries({"start": _starts, "steps": _counts}, optional={"extra": st.just(1)})
+_bodies = st.fixed_dictionaries(
+    {"days": st.lists(st.one_of(_day, st.just(7)), max_size=4)},
+    optional={
+        "hours": st.one_of(st.lists(_hour, max_size=4), st.none()),
+        "source": st.one_of(st.text(max_size=8), st.just("a\x00b"), st.just("a\ud800"), st.integers(), st.none()),
+        "other": st.just(True),
+    },
+)
+
+
+def _answer(parse, body):
+    try:
+        sync = parse(body)
+    except StepsValidationError as exc:
+        return ("error", exc.fields)
+    return (
+        [(d.day, d.steps, d.distance_m, d.floors) for d in sync.days],
+        [(h.start, h.start.utcoffset(), h.steps) for h in sync.hours],
+        sync.source,
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(_bodies)
+def test_the_plain_form_parser_answers_as_the_serializer_does(body):
+    """``parse_sync`` reads plain bodies without DRF (speed); whatever it
+    accepts that way must be exactly what the serializer makes of it."""
+    plain = sync_input._parse_plain(body)
+    if plain is not None:
+        assert _answer(lambda _: plain, body) == _answer(sync_input._parse_with_serializer, body)
+
+
+def test_the_plain_form_parser_takes_what_phones_send():
+    body = {
+        "source": "watch",
+        "days": [{"date": "2026-11-25", "steps": 4200, "distance_m": None}],
+        "hours": [{"start": "2026-11-25T09:00:00+09:00", "steps": 800}],
+    }
+    assert sync_input._parse_plain(body) is not None
+    assert sync_input._parse_plain({"days": [{"date": "2026-11-25", "steps": 1.0}]}) is None  # the serializer's
