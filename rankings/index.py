@@ -340,7 +340,7 @@ def put_many(puts: Sequence[Put], *, force: bool = False) -> None:
         script = _script(client, _PUT)
         calls = []
         for board, items in by_board.items():
-            args: list[object] = [int(board.expires_at().timestamp()), int(force), 0]
+            args: list[str | int] = [int(board.expires_at().timestamp()), int(force), 0]
             for item in items:
                 args += [item.pk, item.member or "", int(item.public)]
             calls.append((keys_for(board).all, args))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Field, Model, Sum
@@ -302,9 +302,9 @@ def _upsert(model: type[Model], rows: Sequence[Model], *, unique_fields: list[st
     # A week of hours is 168 rows of mostly the same values (user, source,
     # now, day): preparing each value once per statement, not once per row,
     # halved the CPU of such a sync.
-    prepared: dict[tuple[int, object], object] = {}
+    prepared: dict[tuple[int, object], Any] = {}
 
-    def prepare(column: int, field: Field, value: object) -> object:
+    def prepare(column: int, field: Field, value: object) -> Any:
         key = (column, value)
         try:
             return prepared[key]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -165,7 +165,7 @@ def _parse_plain(body: Any) -> Sync | None:
             day = date.fromisoformat(item["date"])  # what DRF's DateField reads a string with first
             if not in_supported_range(day):
                 return None
-            day_samples.append(DaySample(day, steps, distance_m, floors))
+            day_samples.append(DaySample(day, cast(int, steps), distance_m, floors))
         for item in hours:
             if type(item) is not dict or item.keys() != _HOUR_KEYS or type(item["start"]) is not str:
                 return None

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from pedometer_site.tests.testing import client_for, make_user
+from steps.models import DayTotal
 
 SYNC = "/api/v1/steps/sync"
 # Yesterday in UTC is a syncable day in every zone, whatever the real date.
@@ -77,3 +78,38 @@ def test_writes_beside_a_read_do_not_spend_the_read_rate():
     for n in range(6):
         assert client.patch("/api/v1/me", {"display_name": f"Name {n}"}, format="json").status_code == 200
     assert client.get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_window_slides_a_sync_counts_for_a_minute_after_it_was_made():
+    import time_machine
+
+    client = client_for(make_user())
+    start = timezone.now().replace(microsecond=0)
+    for second in (0, 20, 40):
+        with time_machine.travel(start + timedelta(seconds=second), tick=False):
+            assert client.post(SYNC, BODY, format="json").status_code == 200
+    with time_machine.travel(start + timedelta(seconds=50), tick=False):
+        refused = client.post(SYNC, BODY, format="json")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "10"  # until the sync made at 0 s leaves the window
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert client.post(SYNC, BODY, format="json").status_code == 200
+        # The refused one did not count; the syncs made at 20 s, 40 s and 61 s do.
+        assert client.post(SYNC, BODY, format="json").status_code == 429
+
+
+@pytest.mark.django_db
+def test_syncs_are_not_throttled_but_stored_while_redis_is_down(settings, caplog):
+    from pedometer_site.tests.servers import free_port
+
+    user = make_user()
+    client = client_for(user)
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    settings.REDIS_URL = url
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+    answers = [client.post(SYNC, {"days": [{**BODY["days"][0], "steps": n}]}, format="json").status_code
+               for n in range(10, 15)]  # fmt: skip
+    assert answers == [200] * 5
+    assert "Redis unreachable" in caplog.text
+    assert DayTotal.objects.get(user=user).steps == 14
