@@ -1010,7 +1010,11 @@ listen stats
         config.write_text(self.haproxy_config())
         subprocess.run([_binary("haproxy"), "-c", "-q", "-f", str(config)], check=True)  # noqa: S603
         self._spawn("haproxy", [_binary("haproxy"), "-db", "-f", str(config)])
-        wait_for(lambda: port_open(self.ports.lb), 10, "HAProxy")
+        # HAProxy opens its listeners before it renames its stats socket into
+        # place (haproxy.sock.<pid>.tmp): wait for both.
+        wait_for(
+            lambda: port_open(self.ports.lb) and (self.run_dir / "haproxy.sock").exists(), 10, "HAProxy and its socket"
+        )
 
     def stop_haproxy(self) -> None:
         self._stop("haproxy", signal.SIGTERM, timeout=10)
@@ -1037,9 +1041,14 @@ listen stats
 
     def wait_backends_up(self, timeout: float = 30) -> float:
         expected = len(self.ports.nodes)
-        return wait_for(
-            lambda: list(self.backend_states().values()).count("UP") == expected, timeout, "every node UP in HAProxy"
-        )
+
+        def all_up() -> bool:
+            try:
+                return list(self.backend_states().values()).count("UP") == expected
+            except OSError:  # the stats socket is not there yet, or HAProxy is reloading
+                return False
+
+        return wait_for(all_up, timeout, "every node UP in HAProxy")
 
 
 def main(argv: list[str]) -> int:
