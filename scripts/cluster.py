@@ -678,7 +678,11 @@ listen db_read
         config.write_text(self.dbproxy_config())
         subprocess.run([_binary("haproxy"), "-c", "-q", "-f", str(config)], check=True)  # noqa: S603
         self._spawn("dbproxy", [_binary("haproxy"), "-db", "-f", str(config)])
-        wait_for(lambda: port_open(self.ports.db), 10, "HAProxy for the database")
+        wait_for(
+            lambda: port_open(self.ports.db) and (self.run_dir / "dbproxy.sock").exists(),
+            10,
+            "HAProxy for the database and its socket",
+        )
 
     def stop_dbproxy(self) -> None:
         self._stop("dbproxy", signal.SIGTERM, timeout=10)
