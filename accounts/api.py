@@ -21,11 +21,16 @@ from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, Language
 from .requests import SignedInRequest
 from .throttles import RegisterIPThrottle
 
+LANGUAGE_CHOICES = [("", "Follow the browser"), *Language.choices]
+
 
 class UserSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True, help_text="The user's public id.")
     quiet_hours_start = WallClockField(read_only=True, help_text="Local HH:MM; a due push waits from then.")
     quiet_hours_end = WallClockField(read_only=True, help_text="Local HH:MM; waiting pushes go then.")
+    language = serializers.ChoiceField(
+        choices=LANGUAGE_CHOICES, read_only=True, help_text="en or ko; blank: the browser's Accept-Language decides."
+    )
 
     class Meta:
         model = User
@@ -81,7 +86,7 @@ class ProfileInput(StrictSerializer):
         required=False, help_text="Local HH:MM when waiting pushes go (07:00); equal to the start: no quiet hours."
     )
     language = serializers.ChoiceField(
-        choices=[("", "Follow the browser"), *Language.choices],
+        choices=LANGUAGE_CHOICES,
         required=False,
         help_text="en or ko: pages, error messages, e-mails and pushes; blank follows Accept-Language.",
     )

@@ -137,6 +137,8 @@ DB_REPLICA_RETRY_SECONDS = envint("DB_REPLICA_RETRY_SECONDS", 5)
 # Open connections each process keeps per database between requests
 # (mysql_backend); beyond that, a finished request's connection is closed.
 DB_POOL_SIZE = envint("DB_POOL_SIZE", 10)
+# Idle request threads an ASGI process keeps for the next requests (infrastructure/http/handler.py).
+ASGI_IDLE_REQUEST_THREADS = envint("ASGI_IDLE_REQUEST_THREADS", 32)
 # Seconds a client is told to wait (Retry-After) when the database is unreachable.
 DB_UNAVAILABLE_RETRY_AFTER = envint("DB_UNAVAILABLE_RETRY_AFTER", 5)
 
