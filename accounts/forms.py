@@ -5,7 +5,7 @@ carry the errors back to them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
@@ -16,7 +16,11 @@ from rest_framework import serializers
 from infrastructure.api.errors import DomainError
 
 from . import api, services
+
 from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, Language, User, Visibility, known_time_zones
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrOrPromise  # what gettext_lazy gives (stubs only)
 
 VISIBILITY_CHOICES = [
     (Visibility.PUBLIC.value, _("Everyone")),
@@ -82,12 +86,12 @@ class ApiCheckedForm(DescribedErrorsMixin, forms.Form):
             self.add_api_errors(name, messages)
 
 
-def _text(label: str, **attrs: Any) -> forms.CharField:
+def _text(label: str | StrOrPromise, **attrs: Any) -> forms.CharField:
     # Plain text on the way in: the serializer decides what is valid, with its messages.
     return forms.CharField(label=label, required=False, strip=False, widget=forms.TextInput(attrs=attrs))
 
 
-def _password(label: str, autocomplete: str) -> forms.CharField:
+def _password(label: str | StrOrPromise, autocomplete: str) -> forms.CharField:
     return forms.CharField(
         label=label, strip=False, required=False, widget=forms.PasswordInput(attrs={"autocomplete": autocomplete})
     )
@@ -190,11 +194,20 @@ class ResetRequestForm(DescribedErrorsMixin, PasswordResetForm):
     """Django's form (it sends nothing, and says nothing different, for an
     unknown address); the e-mail is written in the account's own language."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs) -> None:
-        user = context.get("user")
-        language = getattr(user, "language", "") or translation.get_language()
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        language = getattr(context.get("user"), "language", "") or translation.get_language()
         with translation.override(language):
-            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email, **kwargs)
+            super().send_mail(
+                subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name
+            )
 
 
 class ResetPasswordForm(DescribedErrorsMixin, SetPasswordForm):

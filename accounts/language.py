@@ -15,7 +15,7 @@ def user_language_middleware(get_response: Callable[[HttpRequest], HttpResponse]
         chosen = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
         if chosen:
             translation.activate(chosen)
-            request.LANGUAGE_CODE = chosen  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = chosen
         response = get_response(request)
         if chosen:
             response.headers["Content-Language"] = chosen

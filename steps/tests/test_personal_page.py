@@ -1,14 +1,18 @@
 """/me/: the personal page, rendered on the server in the user's own days."""
 
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
 
+from accounts.models import User
 from accounts.services import user_update
+from pedometer_site.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 from pedometer_site.tests.testing import make_user
 from steps.services import DaySample, record_steps
 
@@ -101,3 +105,20 @@ def test_the_page_speaks_korean():
     with translation.override("ko"):
         assert translation.gettext("My steps") != "My steps"  # the catalogue is compiled
         assert f"<h1>{translation.gettext('My steps')}</h1>" in html
+
+
+@pytest.mark.django_db
+def test_the_demo_account_shows_every_feature_of_the_page():
+    now = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())  # twice: nothing doubles
+        demo = User.objects.get(email=DEMO_EMAIL)
+        html = page_for(demo)
+    assert demo.check_password(DEMO_PASSWORD)
+    assert "<dt>Current streak</dt><dd>5 days</dd>" in html
+    path = re.search(r'class="goal-line" d="([^"]+)"', html).group(1)
+    assert path.count("V") == 1  # the goal was raised inside the window
+    assert html.count('class="gap"') == 4
+    rows = table_rows(html)
+    assert rows[21][1:] == ["0", "8,000", "no"]  # a zero is not a gap
