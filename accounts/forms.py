@@ -16,7 +16,6 @@ from rest_framework import serializers
 from infrastructure.api.errors import DomainError
 
 from . import api, services
-
 from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, Language, User, Visibility, known_time_zones
 
 if TYPE_CHECKING:
