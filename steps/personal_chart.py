@@ -75,6 +75,8 @@ class DayBar:
     height: float
     center: float
     label: str  # the day label under the axis; empty for most days
+    label_x: float
+    label_anchor: str  # SVG text-anchor: the outermost labels lean inwards, so they are not cut off
 
     @property
     def is_gap(self) -> bool:
@@ -115,6 +117,14 @@ def _day_label(day: date, index: int, count: int) -> str:
     return ""
 
 
+def _label_place(index: int, count: int, slot: float) -> dict[str, float | str]:
+    if index == count - 1:
+        return {"label_x": CHART_WIDTH - 2, "label_anchor": "end"}
+    if index == 0:
+        return {"label_x": 2, "label_anchor": "start"}
+    return {"label_x": round(index * slot + slot / 2, 1), "label_anchor": "middle"}
+
+
 def day_chart(days: Sequence[DaySteps]) -> DayChart:
     """``days`` oldest first, as ``steps.selectors.day_history`` gives them."""
     baseline = CHART_HEIGHT - AXIS_BOTTOM
@@ -149,6 +159,7 @@ def day_chart(days: Sequence[DaySteps]) -> DayChart:
                 height=round(height, 1),
                 center=round(index * slot + slot / 2, 1),
                 label=_day_label(day.day, index, len(days)),
+                **_label_place(index, len(days), slot),
             )
         )
 

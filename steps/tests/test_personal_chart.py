@@ -102,3 +102,11 @@ def test_no_days_at_all_draws_an_empty_chart():
     chart = day_chart([])
     assert chart.bars == [] and chart.goal_segments == [] and chart.goal_path == ""
     assert chart.first_day is None
+
+
+def test_the_outermost_day_labels_lean_inwards_so_they_are_not_cut_off():
+    chart = day_chart(days_of(date(2026, 11, 1), [1_000] * 30))
+    first, last = chart.bars[0], chart.bars[-1]
+    assert (first.label_anchor, last.label_anchor) == ("start", "end")
+    assert last.label_x < CHART_WIDTH
+    assert {bar.label_anchor for bar in chart.bars[1:-1]} == {"middle"}
