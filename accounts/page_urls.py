@@ -20,7 +20,7 @@ urlpatterns = [
     path("settings/password/", views.password_change, name="password-change"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.ResetRequestView.as_view(
             form_class=ResetRequestForm,
             template_name="registration/password_reset_form.html",
             email_template_name="registration/password_reset_email.txt",

@@ -7,7 +7,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import translation
@@ -21,7 +23,7 @@ from . import services
 from .forms import PasswordChangeForm, ProfileForm, SignUpForm, time_zone_names
 from .models import User
 from .sign_in_guard import SignInThrottledError, wait_message
-from .throttles import RegisterIPThrottle
+from .throttles import PasswordResetAddressThrottle, PasswordResetIPThrottle, RegisterIPThrottle
 
 SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -117,3 +119,20 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your password is changed. Other devices must sign in again."))
                 return redirect("account-settings")
     return render(request, "accounts/password_change.html", {"form": form}, status=status)
+
+
+class ResetRequestView(auth_views.PasswordResetView):
+    """Django's reset request, under two limits: per client IP and per address."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        throttles = [PasswordResetIPThrottle(), PasswordResetAddressThrottle(form.cleaned_data["email"])]
+        # DRF's throttles take a DRF request and view; they read only the address in META.
+        refused = [t for t in throttles if not t.allow_request(self.request, None)]  # type: ignore[arg-type]
+        if refused:
+            wait = max(int(throttle.wait() or 60) for throttle in refused)
+            form.add_error(None, _("Too many reset e-mails asked for.") + " " + wait_message(wait))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+            return response
+        return super().form_valid(form)

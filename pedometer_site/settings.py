@@ -368,6 +368,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "infrastructure.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "register_ip": os.environ.get("THROTTLE_REGISTER_IP", "10/hour"),
+        "password_reset_ip": os.environ.get("THROTTLE_PASSWORD_RESET_IP", "10/hour"),
+        "password_reset_address": os.environ.get("THROTTLE_PASSWORD_RESET_ADDRESS", "3/hour"),
         "sync_user": os.environ.get("THROTTLE_SYNC_USER", "120/min"),
         "read_user": os.environ.get("THROTTLE_READ_USER", "600/min"),
         "friend_request_user": os.environ.get("THROTTLE_FRIEND_REQUEST_USER", "30/hour"),

@@ -117,12 +117,12 @@ def _day_label(day: date, index: int, count: int) -> str:
     return ""
 
 
-def _label_place(index: int, count: int, slot: float) -> dict[str, float | str]:
+def _label_place(index: int, count: int, slot: float) -> tuple[float, str]:
     if index == count - 1:
-        return {"label_x": CHART_WIDTH - 2, "label_anchor": "end"}
+        return CHART_WIDTH - 2, "end"
     if index == 0:
-        return {"label_x": 2, "label_anchor": "start"}
-    return {"label_x": round(index * slot + slot / 2, 1), "label_anchor": "middle"}
+        return 2, "start"
+    return round(index * slot + slot / 2, 1), "middle"
 
 
 def day_chart(days: Sequence[DaySteps]) -> DayChart:
@@ -139,6 +139,7 @@ def day_chart(days: Sequence[DaySteps]) -> DayChart:
     bars = []
     for index, day in enumerate(days):
         x, width = round(index * slot + slot * 0.15, 1), round(slot * 0.7, 1)
+        label_x, label_anchor = _label_place(index, len(days), slot)
         if day.steps is None:
             height = min(width, GAP_MARKER_MAX)  # a small square marker standing on the baseline
             top = baseline - height
@@ -159,7 +160,8 @@ def day_chart(days: Sequence[DaySteps]) -> DayChart:
                 height=round(height, 1),
                 center=round(index * slot + slot / 2, 1),
                 label=_day_label(day.day, index, len(days)),
-                **_label_place(index, len(days), slot),
+                label_x=label_x,
+                label_anchor=label_anchor,
             )
         )
 

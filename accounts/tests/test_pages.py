@@ -362,3 +362,25 @@ def test_the_reset_email_is_written_in_the_accounts_language():
     (message,) = mail.outbox
     assert message.subject != "Reset your Pedometer password"
     assert "비밀번호" in message.subject
+
+
+@pytest.mark.django_db
+def test_reset_emails_are_limited_per_address_and_per_client_ip(settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "password_reset_address": "2/hour", "password_reset_ip": "3/hour"},
+    }
+    make_user(email="ada@example.com")
+    for n in range(2):
+        asked = Client(REMOTE_ADDR=f"198.51.100.{n}").post("/password-reset/", {"email": "ada@example.com"})
+        assert asked.status_code == 302
+    flood = Client(REMOTE_ADDR="198.51.100.9").post("/password-reset/", {"email": "Ada@example.com"})
+    assert flood.status_code == 429
+    assert "Too many reset e-mails asked for." in flood.content.decode()
+    assert int(flood["Retry-After"]) > 0
+    assert len(mail.outbox) == 2
+
+    one_address = Client(REMOTE_ADDR="203.0.113.5")
+    answers = [one_address.post("/password-reset/", {"email": f"x{n}@example.com"}).status_code for n in range(4)]
+    assert answers == [302, 302, 302, 429]
