@@ -127,6 +127,20 @@ def test_sign_up_korean_settings_personal_page_sign_out_reset_and_sign_in(web_se
     assert page.is_visible("#ring")
     assert page.locator("svg.day-chart rect.bar").count() == 2
     assert page.locator("svg.day-chart rect.gap").count() == 28
+    # Another sync moves the ring without a reload (the user's own /ws/live/ feed).
+    page.wait_for_selector('#today[data-live="connected"]')
+    page.evaluate("window.__sameDocument = true")
+    more = page.request.post(
+        f"{web_server}/api/v1/steps/sync",
+        data={"source": "phone", "days": [{"date": today.isoformat(), "steps": 8_400}]},
+        headers={"Authorization": f"Bearer {tokens.json()['access']}"},
+    )
+    assert more.status == 200, more.text()
+    page.wait_for_selector('#today[data-steps="8400"]', timeout=10_000)
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.text_content("#ring-percent") == "105%"
+    assert page.text_content("#ring-desc") == "8,000걸음 중 8,400걸음 (105%)."
+    assert page.is_visible("#reached-note")
     page.screenshot(path=str(ARTIFACTS / "personal.png"), full_page=True)
     page.set_viewport_size({"width": 360, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
