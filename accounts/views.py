@@ -22,7 +22,7 @@ from infrastructure.api.errors import DomainError
 from . import services
 from .forms import PasswordChangeForm, ProfileForm, SignUpForm, time_zone_names
 from .models import User
-from .sign_in_guard import SignInThrottledError, wait_message
+from .sign_in_guard import wait_message
 from .throttles import PasswordResetAddressThrottle, PasswordResetIPThrottle, RegisterIPThrottle
 
 SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -109,9 +109,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.password_change(request=request, user=user, **form.validated)
-            except SignInThrottledError as error:
-                form.add_error(None, _("Too many wrong passwords.") + " " + wait_message(error.retry_after))
-                status = 429
+            # A held-back attempt (SignInThrottledError) never gets here as a form: the sign-in
+            # guard's middleware answers it with its own page (429), as at the sign-in door.
             except DomainError as error:
                 form.add_service_error(error)
             else:

@@ -384,3 +384,30 @@ def test_reset_emails_are_limited_per_address_and_per_client_ip(settings):
     one_address = Client(REMOTE_ADDR="203.0.113.5")
     answers = [one_address.post("/password-reset/", {"email": f"x{n}@example.com"}).status_code for n in range(4)]
     assert answers == [302, 302, 302, 429]
+
+
+@pytest.mark.django_db
+def test_wrong_current_passwords_lock_the_password_page_with_a_message(settings):
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT_AND_IP = 3
+    user = make_user()
+    client = signed_in_client(user)
+    wrong = {"old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    assert [client.post("/settings/password/", wrong).status_code for _ in range(3)] == [400, 400, 400]
+    locked = client.post("/settings/password/", {**wrong, "old_password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.content.decode()  # the guard's page, as at /login/
+    assert "Try again in 15 minutes." in locked.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_a_korean_account_gets_its_form_errors_in_korean():
+    user = make_user(language="ko", daily_goal=8000)
+    response = signed_in_client(user).post("/settings/", {**settings_of(user), "daily_goal": "100001"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<html lang="ko">' in html
+    error = field_error(html, "daily_goal")
+    assert error and "Ensure this value" not in error  # DRF's own Korean, as the API would say it
+    assert "100000" in error
