@@ -411,3 +411,16 @@ def test_a_korean_account_gets_its_form_errors_in_korean():
     error = field_error(html, "daily_goal")
     assert error and "Ensure this value" not in error  # DRF's own Korean, as the API would say it
     assert "100000" in error
+
+
+@pytest.mark.django_db
+def test_a_visitor_gets_the_browsers_language_and_an_account_its_own():
+    korean_browser = Client(HTTP_ACCEPT_LANGUAGE="ko-KR,ko;q=0.9")
+    page = korean_browser.get("/signup/").content.decode()
+    assert '<html lang="ko">' in page
+    assert "Create your account" not in page
+    assert '<html lang="en">' in Client(HTTP_ACCEPT_LANGUAGE="fr").get("/signup/").content.decode()
+    # The account's own choice wins over the browser's.
+    english_account = make_user(language="en")
+    korean_browser.force_login(english_account)
+    assert '<html lang="en">' in korean_browser.get("/settings/").content.decode()
