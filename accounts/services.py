@@ -192,6 +192,17 @@ def password_change(*, request: HttpRequest, user: User, old_password: str, new_
     return tokens_for(user)
 
 
+def password_reset(*, user: User, new_password: str) -> None:
+    """A reset through an e-mailed link (its form checked the validators): sets
+    the password and ends every API session, as a change does. The link was the
+    proof of identity, so no old password is asked."""
+    _check_password(new_password, user, field="new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _blacklist_all_refresh_tokens(user)
+
+
 SPENT_REFRESH = "This refresh token is invalid or already used."
 
 

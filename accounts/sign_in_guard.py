@@ -45,6 +45,8 @@ from axes.helpers import get_cache
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import ngettext
 from rest_framework.throttling import BaseThrottle
 
 from infrastructure.api.errors import DomainError, error_body
@@ -239,6 +241,15 @@ def lockout_response(request: HttpRequest, original_response=None, credentials: 
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(error_body("throttled", message, retry_after=wait), status=429)
     else:
-        response = HttpResponse(message + "\n", status=429, content_type="text/plain; charset=utf-8")
+        # A page, not a bare status: the person at the form learns why and for how long.
+        response = render(request, "registration/locked_out.html", {"wait_message": wait_message(wait)}, status=429)
     response["Retry-After"] = str(wait)
     return response
+
+
+def wait_message(seconds: int) -> str:
+    """How long a person must wait, in minutes (seconds mean little to someone at a form)."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext("Try again in %(minutes)d minute.", "Try again in %(minutes)d minutes.", minutes) % {
+        "minutes": minutes
+    }

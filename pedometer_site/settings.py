@@ -89,9 +89,12 @@ MIDDLEWARE = [
     "infrastructure.http.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Accept-Language, else English; the user's own setting wins (below, after authentication).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.language.user_language_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication: turns an attempt the sign-in guard refused into a 429.
@@ -367,6 +370,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "infrastructure.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "register_ip": os.environ.get("THROTTLE_REGISTER_IP", "10/hour"),
+        "password_reset_ip": os.environ.get("THROTTLE_PASSWORD_RESET_IP", "10/hour"),
+        "password_reset_address": os.environ.get("THROTTLE_PASSWORD_RESET_ADDRESS", "3/hour"),
         "sync_user": os.environ.get("THROTTLE_SYNC_USER", "120/min"),
         "read_user": os.environ.get("THROTTLE_READ_USER", "600/min"),
         "friend_request_user": os.environ.get("THROTTLE_FRIEND_REQUEST_USER", "30/hour"),
@@ -380,9 +385,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
-# The leaderboard page signs people in with a session (the API uses tokens).
+# The web pages sign people in with a session (the API uses tokens).
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "personal-page"
 LOGOUT_REDIRECT_URL = "/"
 
 SPECTACULAR_SETTINGS = {
@@ -410,6 +415,26 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- E-mail (password reset) -------------------------------------------------
+
+# With no EMAIL_HOST, e-mails are printed on the console (the embedded default).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+# A slow mail server must not hold a request (and its worker) for long.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+# The file backend's folder (tests read the e-mails a server subprocess sent).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Pedometer <noreply@localhost>")
+# Seconds a password-reset link works (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 3600)
+
 # --- Imports (imports/) -----------------------------------------------------
 
 # Where uploads wait for a worker: one folder per job, deleted when it ends.
@@ -424,7 +449,9 @@ IMPORT_MAX_RATIO = envint("IMPORT_MAX_RATIO", 200)
 
 # --- Internationalisation, static ------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Friendship, FriendshipStatus, User, Visibility
+from accounts.services import user_update
 from challenges.demo import seed_challenges
 from steps.local_days import local_day_bounds, local_today
 from steps.services import DaySample, HourSample, record_steps
@@ -21,6 +22,18 @@ from steps.services import DaySample, HourSample, record_steps
 STAFF_EMAIL = "staff@example.com"
 STAFF_PASSWORD = "walk-the-talk-2026"  # noqa: S105 - printed for the local demo on purpose
 DEMO_PASSWORD = "demo-walker-2026"  # noqa: S105
+# The account whose personal page (/me/) shows every feature: a running streak,
+# a goal raised 12 days ago (the goal line steps up), and days with no data.
+DEMO_EMAIL = "demo@example.com"
+DEMO_GOAL_BEFORE, DEMO_GOAL = 8_000, 10_000
+DEMO_GOAL_CHANGED_DAYS_AGO = 12
+# Steps by how many days ago (None: nothing synced that day). Today is under way;
+# the five days before it reached the goal; 14-16 and 23 days ago are gaps.
+DEMO_WALK: list[int | None] = [
+    6_400, 11_200, 10_300, 12_800, 10_050, 13_400, 7_900, 9_100, 4_200, 10_600,
+    11_900, 8_700, 10_200, 9_400, None, None, None, 8_600, 9_900, 8_100,
+    12_500, 0, 8_300, None, 7_200, 8_800, 9_000, 5_600, 10_400, 8_900,
+]  # fmt: skip
 DEMO_USERS = 50
 DEMO_DAYS = 30
 DEMO_SOURCE = "demo-phone"
@@ -47,6 +60,7 @@ class Command(BaseCommand):
         with transaction.atomic():  # one commit, not fifty: seconds on SQLite
             for user in users:
                 self._steps(user, now)
+            self._demo_walker(now)
         with transaction.atomic():
             challenges = seed_challenges(users=users, now=now)
         self.stdout.write(
@@ -55,6 +69,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Staff sign-in at /admin/: {STAFF_EMAIL} / {STAFF_PASSWORD}")
         self.stdout.write(f"Any walker signs in with walker<N>@example.com / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"The personal page (/me/) with a streak, a goal change and gaps: {DEMO_EMAIL} / {DEMO_PASSWORD}"
+        )
 
     def _users(self, rng: random.Random) -> list[User]:
         users = []
@@ -74,6 +91,26 @@ class Command(BaseCommand):
                 )
             users.append(user)
         return users
+
+    def _demo_walker(self, now: datetime) -> None:
+        user = User.objects.filter(email=DEMO_EMAIL).first()
+        if user is None:
+            user = User.objects.create_user(
+                DEMO_EMAIL,
+                DEMO_PASSWORD,
+                display_name="Demo Walker",
+                timezone="Asia/Seoul",
+                daily_goal=DEMO_GOAL_BEFORE,
+            )
+            # Through the profile service, as a person would: the days before keep the old goal.
+            user_update(user=user, daily_goal=DEMO_GOAL, now=now - timedelta(days=DEMO_GOAL_CHANGED_DAYS_AGO))
+        today = local_today(user, now)
+        days = [
+            DaySample(day=today - timedelta(days=ago), steps=steps, distance_m=int(steps * 0.76))
+            for ago, steps in enumerate(DEMO_WALK)
+            if steps is not None
+        ]
+        record_steps(user=user, days=days, source=DEMO_SOURCE, now=now, max_age_days=None)
 
     def _staff(self) -> None:
         if not User.objects.filter(email=STAFF_EMAIL).exists():

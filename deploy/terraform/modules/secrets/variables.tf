@@ -48,7 +48,7 @@ variable "cache_port" {
 }
 
 variable "extra_environment" {
-  description = "More variables for the pods' environment (README \"Configuration\"), e.g. FIREBASE_CREDENTIALS."
+  description = "More variables for the pods' environment (README \"Configuration\"), e.g. FIREBASE_CREDENTIALS, or the password-reset SMTP settings (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL)."
   type        = map(string)
   default     = {}
 }
