@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "infrastructure.http.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -422,7 +423,11 @@ IMPORT_MAX_RATIO = envint("IMPORT_MAX_RATIO", 200)
 
 # --- Internationalisation, static ------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Pages speak English and Korean (the i18n work owns the choice by the user's
+# setting; until then Accept-Language picks, through LocaleMiddleware).
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -32,7 +32,7 @@ async def test_snapshot_then_live_rows():
         "type": "snapshot",
         "period": "day",
         "key": REF.isoformat(),
-        "rows": [{"rank": 1, "user": str(ann.uuid), "display_name": "Ann", "steps": 5000}],
+        "rows": [{"rank": 1, "user": str(ann.uuid), "display_name": "Ann", "steps": 5000, "goal": ann.daily_goal}],
     }
     await database_sync_to_async(walk)(bo, 7000)
     rows = {}
@@ -40,7 +40,13 @@ async def test_snapshot_then_live_rows():
         update = await communicator.receive_json_from(timeout=5)
         assert update["type"] == "rows" and update["key"] == REF.isoformat()
         rows.update({row["user"]: row for row in update["rows"]})
-    assert rows[str(bo.uuid)] == {"rank": None, "user": str(bo.uuid), "display_name": "Bo", "steps": 7000}
+    assert rows[str(bo.uuid)] == {
+        "rank": None,
+        "user": str(bo.uuid),
+        "display_name": "Bo",
+        "steps": 7000,
+        "goal": bo.daily_goal,
+    }
     await communicator.disconnect()
 
 

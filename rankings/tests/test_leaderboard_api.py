@@ -247,7 +247,7 @@ def test_the_schema_documents_the_rankings_and_friends_endpoints(client):
     board = paths["/api/v1/rankings/{period}"]["get"]
     period = next(p for p in board["parameters"] if p["name"] == "period")
     assert set(period["schema"]["enum"]) == {"day", "week", "month", "rolling7"}
-    assert {p["name"] for p in board["parameters"]} == {"period", "date", "scope", "limit", "offset"}
+    assert {p["name"] for p in board["parameters"]} == {"period", "date", "scope", "limit", "offset", "q"}
     assert set(board["responses"]) >= {"200", "400", "401"}
     assert {path: set(item) for path, item in paths.items() if "/friends" in path} == {
         "/api/v1/friends/": {"get"},
