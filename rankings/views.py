@@ -169,6 +169,7 @@ def board_context(request: HttpRequest, viewer: User | None, wanted: BoardReques
         "my_row_href": (wanted.query(page=my_page, q="") + "#my-row") if my_page else None,
         "my_day": selectors.my_day(viewer, now) if viewer else None,
         "texts": _script_texts(),
+        "sign_in_href": redirect_to_login(request.get_full_path())["Location"],
     }
     if context["my_day"] is not None:
         day = context["my_day"]
