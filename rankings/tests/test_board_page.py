@@ -241,5 +241,6 @@ def test_the_board_speaks_korean_with_a_matching_lang(client):
     assert "걸음" in html and "리더보드" in html
     assert rows(html) == [("1", "Ann", "1,000")]
     assert '<html lang="en">' in html_of(client.get("/", headers={"accept-language": "en"}))
+    # The live page's words come from the page, in its language.
     texts = json.loads(re.search(r'<script id="board-texts" type="application/json">(.*?)</script>', html).group(1))
-    assert texts["my_place"] == "%(steps)s걸음으로 %(rank)s위입니다"  # the live page's words come from the page, in its language
+    assert texts["my_place"] == "%(steps)s걸음으로 %(rank)s위입니다"
