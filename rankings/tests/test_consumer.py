@@ -114,3 +114,23 @@ async def test_a_signed_in_viewers_board_socket_closes_4401_when_their_account_i
 
     assert await database_sync_to_async(delete_account)() == 204
     assert (await communicator.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_live_rows_reach_watchers_on_the_embedded_default(settings):
+    """No Redis at all (SQLite's setup in `make run`): no index, the in-memory
+    channel layer and feed; a sync still reaches the board's watchers."""
+    settings.REDIS_URL = ""
+    settings.REDIS_SENTINELS = []
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    ann = await database_sync_to_async(make_user)(display_name="Ann")
+    communicator = socket(f"/ws/rankings/day/?date={REF.isoformat()}")
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from(timeout=5))["rows"] == []
+    await database_sync_to_async(walk)(ann, 4_000)
+    update = await communicator.receive_json_from(timeout=5)
+    assert update["type"] == "rows"
+    assert [(row["display_name"], row["steps"]) for row in update["rows"]] == [("Ann", 4_000)]
+    await communicator.disconnect()
