@@ -20,8 +20,9 @@ venv:
 services:
 	@scripts/services.sh
 
-browser:
+browser:  ## Debian's Chromium and axe-core (npm, package-lock.json) for the browser and accessibility tests
 	@scripts/browser.sh
+	@scripts/axe.sh
 
 tools:
 	@scripts/debian_tools.sh promtool faketime
