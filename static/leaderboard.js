@@ -101,7 +101,7 @@
     bar.setAttribute("preserveAspectRatio", "none");
     bar.setAttribute("aria-hidden", "true");
     bar.setAttribute("focusable", "false");
-    bar.append(svgRect("bar-track", 0, 1, 100, 6), svgRect("bar-steps", 0, 1, 0, 6), svgRect("bar-goal", 0, 0, 0.8, 8));
+    bar.append(svgRect("bar-track", 0, 1, 100, 6), svgRect("bar-steps", 0, 1, 0, 6), svgRect("bar-goal", 0, 0, 1.2, 8));
     var goalText = document.createElement("span");
     goalText.className = "goal-text";
     name.append(who, bar, goalText);

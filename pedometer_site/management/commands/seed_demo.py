@@ -1,4 +1,4 @@
-"""Demo data for the embedded default: 50 walkers, a month of steps, a few
+"""Demo data for the embedded default: 150 walkers (more than a board page), a month of steps, a few
 friendships, a group with a challenge of each kind (and a final one), and a
 staff account. Safe to run again: it adds nothing twice."""
 
@@ -21,7 +21,7 @@ from steps.services import DaySample, HourSample, record_steps
 STAFF_EMAIL = "staff@example.com"
 STAFF_PASSWORD = "walk-the-talk-2026"  # noqa: S105 - printed for the local demo on purpose
 DEMO_PASSWORD = "demo-walker-2026"  # noqa: S105
-DEMO_USERS = 50
+DEMO_USERS = 150  # more than the board's 100 rows a page: paging and "jump to my row" show
 DEMO_DAYS = 30
 DEMO_SOURCE = "demo-phone"
 # Each walker befriends the walkers this many places after them (wrapping round).
