@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
@@ -55,8 +56,13 @@ class BoardRequest:
 
     def query(self, **changes: object) -> str:
         """This board's query string with ``changes`` (defaults left out, so links stay short)."""
-        values = {"period": self.period.value, "scope": self.scope.value, "date": self.day, "page": self.page}
-        values["q"] = self.q
+        values: dict[str, object] = {
+            "period": self.period.value,
+            "scope": self.scope.value,
+            "date": self.day,
+            "page": self.page,
+            "q": self.q,
+        }
         values.update(changes)
         defaults = {"period": Period.DAY.value, "scope": Scope.GLOBAL.value, "date": None, "page": 1, "q": ""}
         kept = {
@@ -116,18 +122,20 @@ def _tab_links(wanted: BoardRequest | None) -> list[dict]:
     ]
 
 
-def board_context(request: HttpRequest, viewer: User | None, wanted: BoardRequest) -> dict:
+def board_context(request: HttpRequest, viewer: User | None, wanted: BoardRequest) -> dict[str, object]:
     now = timezone.now()
     today = selectors.default_date(viewer, now)
     key = BoardKey.of(wanted.period, wanted.day or today)
     offset = (wanted.page - 1) * PAGE_ROWS
-    query = {"viewer": viewer, "key": key, "scope": wanted.scope, "now": now}
+    query: dict[str, Any] = {"viewer": viewer, "key": key, "scope": wanted.scope, "now": now}
     board = services.read_leaderboard(**query, limit=PAGE_ROWS, offset=offset, name=wanted.q)
     entries = board.entries
     leader = entries[0].steps if entries and offset == 0 and not wanted.q else _leader_steps(query)
     previous = None
     if not wanted.q:
-        previous = selectors.previous_ranks(**query, offset=offset, limit=PAGE_ROWS)
+        previous = selectors.previous_ranks(
+            viewer=viewer, key=key, scope=wanted.scope, offset=offset, limit=PAGE_ROWS, now=now
+        )
     scale = max([leader, *(entry.daily_goal * key.days for entry in entries), 1])
     me_id = str(viewer.uuid) if viewer else ""
     rows = [_row(entry, key, scale, previous, me_id) for entry in entries]
@@ -171,8 +179,8 @@ def board_context(request: HttpRequest, viewer: User | None, wanted: BoardReques
         "texts": _script_texts(),
         "sign_in_href": redirect_to_login(request.get_full_path())["Location"],
     }
-    if context["my_day"] is not None:
-        day = context["my_day"]
+    day = context["my_day"]
+    if isinstance(day, selectors.MyDay):
         context["my_day_percent"] = min(100, round(100 * day.steps / day.goal)) if day.goal else 0
     return context
 
