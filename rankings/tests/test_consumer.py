@@ -9,7 +9,7 @@ from pedometer_site.asgi import application
 from pedometer_site.tests.testing import make_user
 from rankings.consumers import CLOSE_BAD_PERIOD
 
-from .boards import REF, rebuilt, walk
+from .boards import REF, TODAY, rebuilt, walk
 
 ORIGIN = [(b"origin", b"http://localhost")]
 
@@ -133,4 +133,21 @@ async def test_live_rows_reach_watchers_on_the_embedded_default(settings):
     update = await communicator.receive_json_from(timeout=5)
     assert update["type"] == "rows"
     assert [(row["display_name"], row["steps"]) for row in update["rows"]] == [("Ann", 4_000)]
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_last_seven_days_board_is_live_too():
+    ann = await database_sync_to_async(make_user)(display_name="Ann")
+    communicator = socket(f"/ws/rankings/rolling7/?date={TODAY.isoformat()}")
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from(timeout=5))["key"] == TODAY.isoformat()
+    await database_sync_to_async(walk)(ann, 2_500, TODAY)
+    update = await communicator.receive_json_from(timeout=5)
+    assert (update["type"], update["period"], update["key"]) == ("rows", "rolling7", TODAY.isoformat())
+    assert [(row["display_name"], row["steps"], row["goal"]) for row in update["rows"]] == [
+        ("Ann", 2_500, 7 * ann.daily_goal)
+    ]
     await communicator.disconnect()
