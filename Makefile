@@ -12,7 +12,7 @@ TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
 	PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher
 
-.PHONY: run test test-dates bench venv services browser tools lint imports typecheck format serve requirements cluster cluster-down chaos deploy-check
+.PHONY: run demo-walker test test-dates bench venv services browser tools lint imports typecheck format serve requirements cluster cluster-down chaos deploy-check
 
 venv:
 	@scripts/bootstrap.sh
@@ -20,17 +20,22 @@ venv:
 services:
 	@scripts/services.sh
 
-browser:
+browser:  ## Debian's Chromium and axe-core (npm, package-lock.json) for the browser and accessibility tests
 	@scripts/browser.sh
+	@scripts/axe.sh
 
 tools:
 	@scripts/debian_tools.sh promtool faketime
 
 run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PORT)
 	DEBUG=true $(PY) manage.py migrate --no-input -v0
+	DEBUG=true $(PY) manage.py compilemessages -i '.venv*' -i node_modules -v0
 	DEBUG=true $(PY) manage.py seed_demo
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
 	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
+
+demo-walker: venv  ## Beside `make run`: walker1 syncs 400 more steps every 3 s through the API, so the board moves
+	DEBUG=true $(PY) manage.py demo_walker --url http://127.0.0.1:$(PORT)
 
 test: venv services browser tools lint imports typecheck deploy-check  ## The whole suite, on MariaDB and Redis, with a real browser
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)

@@ -21,6 +21,7 @@ from .periods import EARLIEST_DATE, BoardKey, Period
 from .selectors import MAX_LIMIT, MAX_OFFSET, Scope
 
 SOURCE_HEADER = "X-Rankings-Source"
+NAME_QUERY_MAX = 64  # as long as a display name can be
 
 
 class BoardQuery(StrictSerializer):
@@ -31,6 +32,16 @@ class BoardQuery(StrictSerializer):
     scope = serializers.ChoiceField(choices=[s.value for s in Scope], default=Scope.GLOBAL.value)
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=100)
     offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=NAME_QUERY_MAX,
+        trim_whitespace=True,
+        help_text=(
+            "Only the people whose display name contains this (case-insensitive), among those you may see, "
+            "each with their rank on the whole board. Ranked from SQL: one count per distinct total shown."
+        ),
+    )
 
     def validate_date(self, value: dt.date) -> dt.date:
         return checked_board_date(value)
@@ -113,6 +124,7 @@ class LeaderboardView(APIView):
             limit=params["limit"],
             offset=params["offset"],
             now=now,
+            name=params.get("q", ""),
         )
         me = board.me
         # Rendered by hand (BoardSerializer documents the shape): DRF's field

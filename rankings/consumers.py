@@ -1,11 +1,12 @@
 """``/ws/rankings/<period>/``: the live feed of a leaderboard page.
 
-On connect: a ``snapshot`` of the board as this viewer sees it (top 100;
-``?date=`` picks the board, default the viewer's local today). Then, for
-day, week and month, ``rows`` messages as people sync, coalesced by
-``rankings.board_feed`` to at most one per board every 250 ms across all
-processes: ``{"type": "rows", "period", "key", "rows": [{"rank", "user",
-"display_name", "steps"}]}``, public users only, ranks as a signed-out
+On connect: a ``snapshot`` of the board (rows as below) as this viewer
+sees it (top 100; ``?date=`` picks the board, default the viewer's local
+today). Then, for day, week, month and rolling7, ``rows`` messages as people
+sync, coalesced by ``rankings.board_feed`` to at most one per board every
+250 ms across all processes: ``{"type": "rows", "period", "key", "rows":
+[{"rank", "user", "display_name", "steps", "goal"}]}`` (goal: the user's
+daily goal times the board's days), public users only, ranks as a signed-out
 visitor sees them (the page re-ranks what it shows). The page applies rows
 whose ``key`` is its board. Signed-out visitors may watch; a token that
 does not sign anyone in (bad, expired, a deactivated account) is closed
@@ -150,7 +151,13 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
         key = BoardKey.of(self.period, self._requested_date() or selectors.default_date(viewer, now))
         board = services.read_leaderboard(viewer=viewer, key=key, limit=SNAPSHOT_ROWS, now=now)
         rows = [
-            {"rank": e.rank, "user": str(e.user_id), "display_name": e.display_name, "steps": e.steps}
+            {
+                "rank": e.rank,
+                "user": str(e.user_id),
+                "display_name": e.display_name,
+                "steps": e.steps,
+                "goal": e.daily_goal * key.days,
+            }
             for e in board.entries
         ]
         return {"type": "snapshot", "period": key.period.value, "key": key.label, "rows": rows}

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -33,13 +33,13 @@ from django.db.models import F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User, Visibility
-from accounts.selectors import friend_visibilities
+from accounts.selectors import day_settings, friend_visibilities
 from infrastructure.db.replica import reading_from_replica
 from steps.models import DayTotal
 
 from . import index
 from .index import MyPlace, RankedRow, Standing
-from .periods import BoardKey
+from .periods import EARLIEST_DATE, BoardKey, Period
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ class Entry:
     display_name: str
     steps: int
     pk: int
+    daily_goal: int = 0  # the user's goal now (the board's bars scale it by the board's days)
 
 
 @dataclass(frozen=True)
@@ -104,14 +105,19 @@ def leaderboard(
     offset: int = 0,
     now: datetime,
     use_index: bool = True,
+    name: str = "",
 ) -> Board:
-    """A page of a board for ``viewer`` (None: a signed-out visitor), and the viewer's own place."""
+    """A page of a board for ``viewer`` (None: a signed-out visitor), and the
+    viewer's own place. ``name``: only the people whose display name holds it
+    (case-insensitive), with their ranks on the whole board."""
     audience = audience_of(viewer, scope)
     rows: list[RankedRow] | None = None
     me: MyPlace | None = None
     source = "sql"
     index_lost = False
-    if use_index and index.enabled() and key.is_indexed(now):
+    if name:
+        rows, me = _from_sql(key, audience, offset=offset, limit=limit, name=name)
+    elif use_index and index.enabled() and key.is_indexed(now):
         try:
             rows, me = _from_index(key, audience, offset=offset, limit=limit)
             source = "index"
@@ -140,12 +146,19 @@ def _named(rows: list[RankedRow]) -> list[Entry]:
     marks = ", ".join(["%s"] * len(rows))
     with connections[router.db_for_read(User)].cursor() as cursor:
         cursor.execute(
-            f"SELECT id, uuid, display_name FROM {table} WHERE id IN ({marks})",  # noqa: S608 - placeholders only
+            f"SELECT id, uuid, display_name, daily_goal FROM {table} WHERE id IN ({marks})",  # noqa: S608
             [row.pk for row in rows],
         )
-        people = {pk: (_public_id(uuid), name) for pk, uuid, name in cursor.fetchall()}
+        people = {pk: (_public_id(uuid), name, goal) for pk, uuid, name, goal in cursor.fetchall()}
     return [
-        Entry(rank=row.rank, user_id=person[0], display_name=person[1], steps=row.steps, pk=row.pk)
+        Entry(
+            rank=row.rank,
+            user_id=person[0],
+            display_name=person[1],
+            steps=row.steps,
+            pk=row.pk,
+            daily_goal=person[2],
+        )
         for row in rows
         # Someone deleted a moment ago has no row here; their index entry is on its way out.
         if (person := people.get(row.pk)) is not None
@@ -171,11 +184,13 @@ def public_rows(key: BoardKey, user_ids: list[str], *, within: int) -> list[dict
         except ValueError:
             continue
     people = list(
-        User.objects.filter(uuid__in=wanted, visibility=Visibility.PUBLIC).values_list("pk", "uuid", "display_name")
+        User.objects.filter(uuid__in=wanted, visibility=Visibility.PUBLIC).values_list(
+            "pk", "uuid", "display_name", "daily_goal"
+        )
     )
     if not people:
         return []
-    pks = [pk for pk, _, _ in people]
+    pks = [pk for pk, _, _, _ in people]
     places: Mapping[int, tuple[int, int | None]] | None = None
     if index.enabled() and key.is_indexed(timezone.now()):
         try:
@@ -187,11 +202,11 @@ def public_rows(key: BoardKey, user_ids: list[str], *, within: int) -> list[dict
             pk: (total, None) for pk, total in board_totals(key, Q(user_id__in=pks)).values_list("user_id", "total")
         }
     rows = []
-    for pk, uuid, name in people:
+    for pk, uuid, name, goal in people:
         steps, rank = places.get(pk, (0, None))
         if rank is not None and rank > within:
             continue
-        rows.append({"rank": rank, "user": str(uuid), "display_name": name, "steps": steps})
+        rows.append({"rank": rank, "user": str(uuid), "display_name": name, "steps": steps, "goal": goal * key.days})
     return sorted(rows, key=lambda row: -row["steps"])
 
 
@@ -226,18 +241,47 @@ def _standings(rows: QuerySet) -> list[Standing]:
     return [Standing(pk=pk, steps=total, member="") for pk, total in rows.values_list("user_id", "total")]
 
 
+def _matching(rows: QuerySet, name: str) -> QuerySet:
+    # icontains escapes LIKE's own wildcards: "%" and "_" match themselves.
+    return rows.filter(user__display_name__icontains=name)
+
+
+def _ranked_matches(visible: QuerySet, name: str, *, offset: int, limit: int) -> list[RankedRow]:
+    """A page of the people named like ``name``, each with their rank on the
+    whole (visible) board: one COUNT per distinct total shown."""
+    page = _standings(_matching(visible, name).order_by(*BOARD_ORDER)[offset : offset + limit])
+    higher: dict[int, int] = {}
+    for standing in page:
+        if standing.steps not in higher:
+            higher[standing.steps] = visible.filter(total__gt=standing.steps).count()
+    return [RankedRow(rank=1 + higher[s.steps], pk=s.pk, steps=s.steps) for s in page]
+
+
 @reading_from_replica()  # seconds of replica lag are fine for a board
-def _from_sql(key: BoardKey, audience: Audience, *, offset: int, limit: int) -> tuple[list[RankedRow], MyPlace | None]:
+def _from_sql(
+    key: BoardKey, audience: Audience, *, offset: int, limit: int, name: str = ""
+) -> tuple[list[RankedRow], MyPlace | None]:
     visible = board_totals(key, _visible(audience))
     if audience.among is not None:  # a handful of people: rank them all in Python
-        return index.rank_standings(
-            _standings(visible.order_by(*BOARD_ORDER)), me_pk=audience.me_pk, offset=offset, limit=limit
+        ranked, me = index.rank_standings(
+            _standings(visible.order_by(*BOARD_ORDER)), me_pk=audience.me_pk, offset=0, limit=len(audience.among)
         )
+        if name:
+            wanted = set(_matching(visible, name).values_list("user_id", flat=True))
+            ranked = [row for row in ranked if row.pk in wanted]
+        return ranked[offset : offset + limit], me
+    if name:
+        rows = _ranked_matches(visible, name, offset=offset, limit=limit)
+        return rows, _my_place(key, audience, visible)
     page = _standings(visible.order_by(*BOARD_ORDER)[offset : offset + limit])
-    rows: list[RankedRow] = []
+    rows = []
     if page:
         first_rank = 1 if offset == 0 else 1 + visible.filter(total__gt=page[0].steps).count()
         rows = index.rank_page(page, first_rank=first_rank, first_position=offset)
+    return rows, _my_place(key, audience, visible)
+
+
+def _my_place(key: BoardKey, audience: Audience, visible: QuerySet) -> MyPlace | None:
     me = None
     if audience.me_pk is not None:
         mine = list(board_totals(key, Q(user_id=audience.me_pk)).values_list("total", "last")[:1])
@@ -252,7 +296,7 @@ def _from_sql(key: BoardKey, audience: Audience, *, offset: int, limit: int) -> 
             nearest_first = visible.filter(before_me).order_by("total", "-last", "-user_id")
             above = nearest_first.values_list("total", flat=True).first()
             me = MyPlace(rank=1 + higher, steps=total, steps_to_pass=None if above is None else above - total + 1)
-    return rows, me
+    return me
 
 
 # --- Streaming for rebuilds -------------------------------------------------------
@@ -320,3 +364,55 @@ def default_date(viewer: User | None, now: datetime) -> date:
     """The viewer's local today (UTC's for signed-out visitors)."""
     zone = viewer.zone if viewer is not None else UTC
     return now.astimezone(zone).date()
+
+
+# --- Movement since yesterday ------------------------------------------------------
+
+MOVEMENT_WINDOW = 150  # yesterday's places looked up around today's page, each side
+
+
+def yesterdays_board(key: BoardKey) -> BoardKey | None:
+    """The board a rank moved from: yesterday's day, or the seven days ending
+    yesterday. Weeks and months have no board "as of yesterday" (their total
+    through yesterday is not a board anyone keeps), so they show no movement."""
+    if key.period in (Period.DAY, Period.ROLLING7):
+        previous = key.end - timedelta(days=1)
+        return BoardKey.of(key.period, previous) if previous >= EARLIEST_DATE else None
+    return None
+
+
+@dataclass(frozen=True)
+class PreviousRanks:
+    ranks: dict[int, int]  # user pk -> rank on yesterday's board
+    complete: bool  # the window reached the end of yesterday's board: whoever is missing was not on it
+
+
+def previous_ranks(
+    *, viewer: User | None, key: BoardKey, scope: Scope, offset: int, limit: int, now: datetime
+) -> PreviousRanks | None:
+    """Each user's rank on yesterday's board, as this viewer saw it, for the
+    users around today's page (a window of ``MOVEMENT_WINDOW`` places either
+    side: one more board read, as cheap as the page's own, index or SQL).
+    None: no movement for this period."""
+    previous = yesterdays_board(key)
+    if previous is None:
+        return None
+    start = max(0, offset - MOVEMENT_WINDOW)
+    wanted = offset - start + limit + MOVEMENT_WINDOW
+    board = leaderboard(viewer=viewer, key=previous, scope=scope, offset=start, limit=wanted, now=now)
+    ranks = {entry.pk: entry.rank for entry in board.entries}
+    return PreviousRanks(ranks=ranks, complete=start == 0 and len(board.entries) < wanted)
+
+
+@dataclass(frozen=True)
+class MyDay:
+    day: date
+    steps: int
+    goal: int
+
+
+def my_day(viewer: User, now: datetime) -> MyDay:
+    """The viewer's steps today (their local today) and the goal that day has."""
+    today = default_date(viewer, now)
+    steps = DayTotal.objects.filter(user=viewer, day=today).values_list("steps", flat=True).first() or 0
+    return MyDay(day=today, steps=steps, goal=day_settings(viewer).goal_on(today))

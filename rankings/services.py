@@ -7,6 +7,7 @@ nothing here ever raises into the sync that called it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -29,7 +30,7 @@ from .tasks import rebuild_board_task
 
 logger = logging.getLogger(__name__)
 
-LIVE_PERIODS = (Period.DAY, Period.WEEK, Period.MONTH)
+LIVE_PERIODS = (Period.DAY, Period.WEEK, Period.MONTH, Period.ROLLING7)
 
 
 def board_group(period: Period | str) -> str:
@@ -56,16 +57,16 @@ def _index(user_pk: int, public_id: UUID, changes: Sequence[DayChange]) -> None:
     if not changes:
         return
     force = any(change.new_total < change.old_total for change in changes)
-    totals: dict[BoardKey, tuple[int, datetime | None]] = {}
     try:
         totals, visibility = _write_boards(user_pk, {change.day for change in changes}, force=force)
-    except index.IndexUnavailable:
-        pass  # the boards were marked stale; SQL answers until they are rebuilt
     except Exception:  # the change is committed: never fail it because of the index
         logger.exception("rankings index write failed for user %s", user_pk)
-    else:
-        if visibility == Visibility.PUBLIC:
-            _broadcast(public_id, totals)
+        return
+    # The live boards hear of the change whether or not the index took it:
+    # with no Redis (the embedded default) or Redis down, the feed's rows come
+    # from SQL, and the page must move all the same.
+    if visibility == Visibility.PUBLIC:
+        _broadcast(public_id, totals)
 
 
 def _boards_of(days: Iterable[date], now: datetime) -> list[BoardKey]:
@@ -98,7 +99,9 @@ def _write_boards(
         if total > 0 and reached is not None and not remove:
             member = index.encode_member(steps=total, reached_at=reached, pk=user_pk)
         puts.append(index.Put(board=board, pk=user_pk, member=member, public=public))
-    index.put_many(puts, force=force or remove)
+    # Disabled, or the boards were marked stale: SQL answers until they are rebuilt.
+    with contextlib.suppress(index.IndexUnavailable):
+        index.put_many(puts, force=force or remove)
     return totals, visibility
 
 
@@ -136,8 +139,6 @@ def reindex_user(*, user: User) -> None:
     so they join or leave the public sets at once."""
     try:
         _write_boards(user.pk, _indexed_days(user.pk, timezone.now()), force=True)
-    except index.IndexUnavailable:
-        pass
     except Exception:
         logger.exception("rankings reindex failed for user %s", user.pk)
 
@@ -178,8 +179,14 @@ def _broadcast(public_id: UUID, totals: dict[BoardKey, tuple[int, datetime | Non
     """Notes the user's change on the live boards; each board's feed
     (``rankings.board_feed``) sends the changed rows at most every 250 ms.
     Only public users are noted: these feeds are shared by every watcher."""
+    # A day's change touches the seven rolling windows ending on it and after
+    # it; only those ending by tomorrow (the furthest-ahead zone's today) can
+    # have watchers, so the later ones are not noted.
+    latest = timezone.now().date() + timedelta(days=1)
     note_many_board_changes(
-        (board.period.value, board.label, [str(public_id)]) for board in totals if board.period in LIVE_PERIODS
+        (board.period.value, board.label, [str(public_id)])
+        for board in totals
+        if board.period in LIVE_PERIODS and not (board.period is Period.ROLLING7 and board.end > latest)
     )
 
 
@@ -214,8 +221,6 @@ def forget_deactivated(event: AccountDeactivated) -> None:
     user_pk = event.user.pk
     try:
         _write_boards(user_pk, _indexed_days(user_pk, timezone.now()), force=True, remove=True)
-    except index.IndexUnavailable:
-        pass
     except Exception:
         logger.exception("rankings removal failed for user %s", user_pk)
     _tell_boards(str(event.user.uuid), REMOVED)

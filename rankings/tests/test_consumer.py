@@ -9,7 +9,7 @@ from pedometer_site.asgi import application
 from pedometer_site.tests.testing import make_user
 from rankings.consumers import CLOSE_BAD_PERIOD
 
-from .boards import REF, rebuilt, walk
+from .boards import REF, TODAY, rebuilt, walk
 
 ORIGIN = [(b"origin", b"http://localhost")]
 
@@ -32,7 +32,7 @@ async def test_snapshot_then_live_rows():
         "type": "snapshot",
         "period": "day",
         "key": REF.isoformat(),
-        "rows": [{"rank": 1, "user": str(ann.uuid), "display_name": "Ann", "steps": 5000}],
+        "rows": [{"rank": 1, "user": str(ann.uuid), "display_name": "Ann", "steps": 5000, "goal": ann.daily_goal}],
     }
     await database_sync_to_async(walk)(bo, 7000)
     rows = {}
@@ -40,7 +40,13 @@ async def test_snapshot_then_live_rows():
         update = await communicator.receive_json_from(timeout=5)
         assert update["type"] == "rows" and update["key"] == REF.isoformat()
         rows.update({row["user"]: row for row in update["rows"]})
-    assert rows[str(bo.uuid)] == {"rank": None, "user": str(bo.uuid), "display_name": "Bo", "steps": 7000}
+    assert rows[str(bo.uuid)] == {
+        "rank": None,
+        "user": str(bo.uuid),
+        "display_name": "Bo",
+        "steps": 7000,
+        "goal": bo.daily_goal,
+    }
     await communicator.disconnect()
 
 
@@ -108,3 +114,40 @@ async def test_a_signed_in_viewers_board_socket_closes_4401_when_their_account_i
 
     assert await database_sync_to_async(delete_account)() == 204
     assert (await communicator.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_live_rows_reach_watchers_on_the_embedded_default(settings):
+    """No Redis at all (SQLite's setup in `make run`): no index, the in-memory
+    channel layer and feed; a sync still reaches the board's watchers."""
+    settings.REDIS_URL = ""
+    settings.REDIS_SENTINELS = []
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    ann = await database_sync_to_async(make_user)(display_name="Ann")
+    communicator = socket(f"/ws/rankings/day/?date={REF.isoformat()}")
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from(timeout=5))["rows"] == []
+    await database_sync_to_async(walk)(ann, 4_000)
+    update = await communicator.receive_json_from(timeout=5)
+    assert update["type"] == "rows"
+    assert [(row["display_name"], row["steps"]) for row in update["rows"]] == [("Ann", 4_000)]
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_last_seven_days_board_is_live_too():
+    ann = await database_sync_to_async(make_user)(display_name="Ann")
+    communicator = socket(f"/ws/rankings/rolling7/?date={TODAY.isoformat()}")
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from(timeout=5))["key"] == TODAY.isoformat()
+    await database_sync_to_async(walk)(ann, 2_500, TODAY)
+    update = await communicator.receive_json_from(timeout=5)
+    assert (update["type"], update["period"], update["key"]) == ("rows", "rolling7", TODAY.isoformat())
+    assert [(row["display_name"], row["steps"], row["goal"]) for row in update["rows"]] == [
+        ("Ann", 2_500, 7 * ann.daily_goal)
+    ]
+    await communicator.disconnect()

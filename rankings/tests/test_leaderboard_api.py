@@ -247,7 +247,7 @@ def test_the_schema_documents_the_rankings_and_friends_endpoints(client):
     board = paths["/api/v1/rankings/{period}"]["get"]
     period = next(p for p in board["parameters"] if p["name"] == "period")
     assert set(period["schema"]["enum"]) == {"day", "week", "month", "rolling7"}
-    assert {p["name"] for p in board["parameters"]} == {"period", "date", "scope", "limit", "offset"}
+    assert {p["name"] for p in board["parameters"]} == {"period", "date", "scope", "limit", "offset", "q"}
     assert set(board["responses"]) >= {"200", "400", "401"}
     assert {path: set(item) for path, item in paths.items() if "/friends" in path} == {
         "/api/v1/friends/": {"get"},
@@ -258,3 +258,38 @@ def test_the_schema_documents_the_rankings_and_friends_endpoints(client):
         "/api/v1/friends/requests/{user_id}/decline": {"post"},
     }
     assert set(paths["/api/v1/friends/requests"]["post"]["responses"]) >= {"200", "201", "400", "404", "409"}
+
+
+@pytest.mark.django_db
+def test_q_finds_names_among_the_people_i_may_see_with_their_whole_board_rank():
+    me, friend = make_user(display_name="Me"), make_user(display_name="Anna Friend", visibility=Visibility.FRIENDS)
+    befriend(me, friend)
+    walk(make_user(display_name="Anna Public"), 9_000)
+    walk(make_user(display_name="Bo"), 8_000)
+    walk(friend, 7_000)
+    walk(make_user(display_name="Anna Private", visibility=Visibility.PRIVATE), 50_000)
+    rebuilt("day")
+    response = client_for(me).get("/api/v1/rankings/day", {"date": REF.isoformat(), "q": "ANNA"})
+    assert response.status_code == 200
+    assert names(response.json()) == [(1, "Anna Public", 9_000), (3, "Anna Friend", 7_000)]
+    stranger = client_for(make_user(display_name="Stranger")).get(
+        "/api/v1/rankings/day", {"date": REF.isoformat(), "q": "anna", "scope": "friends"}
+    )
+    assert names(stranger.json()) == []
+    mine = client_for(me).get("/api/v1/rankings/day", {"date": REF.isoformat(), "q": "anna", "scope": "friends"})
+    assert names(mine.json()) == [(1, "Anna Friend", 7_000)]
+
+
+@pytest.mark.parametrize("q", ["%", "_", "' OR '1'='1", "🚶"])
+@pytest.mark.django_db
+def test_q_is_taken_literally(q):
+    walk(make_user(display_name="Ann"), 1_000)
+    response = client_for(make_user()).get("/api/v1/rankings/day", {"date": REF.isoformat(), "q": q})
+    assert response.status_code == 200 and response.json()["entries"] == []
+
+
+@pytest.mark.django_db
+def test_q_longer_than_a_name_is_refused():
+    response = client_for(make_user()).get("/api/v1/rankings/day", {"q": "x" * 65})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["q"]

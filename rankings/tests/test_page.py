@@ -14,11 +14,11 @@ def rows(html: str) -> list[tuple[str, str, str]]:
     """(rank, name, steps) of each body row, as a reader of the table sees them."""
     body = html.split("<tbody>")[1].split("</tbody>")[0]
     found = re.findall(
-        r'<td class="rank">(\d+)</td>\s*<th scope="row" class="name">([^<]+)(?:<span[^>]*>[^<]*</span>)?</th>\s*'
-        r'<td class="steps">([\d,]+)</td>',
+        r'<tr data-user="[^"]*" data-name="([^"]*)".*?<td class="rank">(\d+)</td>.*?<td class="steps">([\d,]+)</td>',
         body,
+        re.S,
     )
-    return [(rank, name.strip(), steps) for rank, name, steps in found]
+    return [(rank, name, steps) for name, rank, steps in found]
 
 
 @pytest.mark.django_db

@@ -28,9 +28,9 @@ def test_demo_walkers_get_thirty_days_of_steps_and_friends_and_a_second_run_adds
         first = snapshot()
         call_command("seed_demo", stdout=io.StringIO())
     walkers = User.objects.filter(email__startswith="walker")
-    assert walkers.count() == 50
-    assert DailySteps.objects.filter(user__in=walkers).count() == 50 * 30
-    assert DayTotal.objects.filter(steps__gt=0).count() > 40 * 30
-    assert Friendship.objects.filter(status=FriendshipStatus.ACCEPTED).count() == 150
+    assert walkers.count() == 150
+    assert DailySteps.objects.filter(user__in=walkers).count() == 150 * 30
+    assert DayTotal.objects.filter(steps__gt=0).count() > 120 * 30
+    assert Friendship.objects.filter(status=FriendshipStatus.ACCEPTED).count() == 450
     assert not DailySteps.objects.filter(flagged=True).exists()
     assert snapshot() == first

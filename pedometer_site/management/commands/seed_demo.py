@@ -1,4 +1,4 @@
-"""Demo data for the embedded default: 50 walkers, a month of steps, a few
+"""Demo data for the embedded default: 150 walkers (more than a board page), a month of steps, a few
 friendships, a group with a challenge of each kind (and a final one), and a
 staff account. Safe to run again: it adds nothing twice."""
 
@@ -34,7 +34,7 @@ DEMO_WALK: list[int | None] = [
     11_900, 8_700, 10_200, 9_400, None, None, None, 8_600, 9_900, 8_100,
     12_500, 0, 8_300, None, 7_200, 8_800, 9_000, 5_600, 10_400, 8_900,
 ]  # fmt: skip
-DEMO_USERS = 50
+DEMO_USERS = 150  # more than the board's 100 rows a page: paging and "jump to my row" show
 DEMO_DAYS = 30
 DEMO_SOURCE = "demo-phone"
 # Each walker befriends the walkers this many places after them (wrapping round).
