@@ -23,13 +23,17 @@ from urllib.request import urlopen
 import pytest
 from django.conf import settings
 
-from pedometer_site.management.commands.seed_demo import DEMO_PASSWORD, STAFF_EMAIL, STAFF_PASSWORD
+from pedometer_site.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD, STAFF_EMAIL, STAFF_PASSWORD
 
 from .browsers import SCREENSHOTS, chromium_browser
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
-ACCOUNTS = {"walker": ("walker1@example.com", DEMO_PASSWORD), "staff": (STAFF_EMAIL, STAFF_PASSWORD)}
+ACCOUNTS = {
+    "walker": ("walker1@example.com", DEMO_PASSWORD),
+    "demo": (DEMO_EMAIL, DEMO_PASSWORD),
+    "staff": (STAFF_EMAIL, STAFF_PASSWORD),
+}
 LANGUAGES = {"en": "en-US", "ko": "ko-KR"}
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
@@ -57,6 +61,14 @@ PAGES = [
     Page("/challenges/{challenge}/", who="walker"),
     Page("/login/"),
     Page("/admin/login/"),
+    Page("/signup/"),
+    Page("/password-reset/"),
+    Page("/password-reset/sent/"),
+    Page("/password-reset/x/bad-token/"),  # an invalid link says so
+    Page("/password-reset/done/"),
+    Page("/me/", who="demo"),
+    Page("/settings/", who="walker"),
+    Page("/settings/password/", who="walker"),
 ]
 
 
