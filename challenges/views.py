@@ -9,10 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from . import selectors, services
-from .models import Challenge, GroupVisibility, Kind, State
+from . import board_services, selectors, services
+from .models import Challenge, GroupVisibility, Kind, Scope, State
 
 PAGE_ROWS = 100
+TEAM_ROWS = 200
 SCORE_LABELS = {
     Kind.TOTAL: "Steps",
     Kind.GOAL_DAYS: "Goal days",
@@ -53,20 +54,22 @@ def challenge_page(request: HttpRequest, challenge_id: int) -> HttpResponse:
     if challenge is None:
         raise Http404("No such challenge.")
     services.finalise_if_due(challenge=challenge, now=now)
-    table = selectors.standings(challenge)
     viewer = request.user if not isinstance(request.user, AnonymousUser) else None
-    mine = table.row_of(user_pk=viewer.pk) if viewer is not None else None
+    people = board_services.read_board(
+        challenge=challenge, scope=Scope.PEOPLE, viewer=viewer, offset=0, limit=PAGE_ROWS
+    )
+    teams = board_services.read_board(challenge=challenge, scope=Scope.TEAMS, viewer=viewer, offset=0, limit=TEAM_ROWS)
     context = {
         "challenge": challenge,
         "state": challenge.state_at(now).value,
         "kind_label": Kind(challenge.kind).label,
         "score_label": SCORE_LABELS[Kind(challenge.kind)],
-        "people": table.people[:PAGE_ROWS],
-        "teams": table.teams,
-        "summary": table.summary,
-        "final": table.final,
-        "mine": mine,
+        "people": people.entries,
+        "teams": teams.entries,
+        "summary": people.summary,
+        "final": people.final,
+        "mine": people.me,
         "me_id": str(viewer.uuid) if viewer is not None else "",
-        "live": viewer is not None and not table.final,
+        "live": viewer is not None and not people.final,
     }
     return render(request, "challenges/challenge.html", context)
