@@ -19,12 +19,14 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q
 
 from accounts.models import User
+from accounts.selectors import day_settings
 from notifications.models import Kind as PushKind
 from notifications.models import Notification
 from notifications.services import queue_notification
 from steps.local_days import local_today
 from steps.models import DayTotal
 
+from . import scoring
 from .models import Challenge, Kind, Participant, Result, Scope
 
 logger = logging.getLogger(__name__)
@@ -70,22 +72,25 @@ def queue_challenge_starts(*, now: datetime) -> int:
     return queued
 
 
-def current_streak(user: User, today: date) -> int:
-    """Goal days in a row ending yesterday (today is still open)."""
-    met = set(
-        DayTotal.objects.filter(
-            user=user, day__range=(today - timedelta(days=366), today - timedelta(days=1)), steps__gte=user.daily_goal
-        ).values_list("day", flat=True)
+def _days_before(user: User, today: date) -> list[scoring.Day]:
+    rows = DayTotal.objects.filter(user=user, day__range=(today - timedelta(days=366), today)).values_list(
+        "day", "steps", "reached_at"
     )
-    length, day = 0, today - timedelta(days=1)
-    while day in met:
-        length += 1
-        day -= timedelta(days=1)
-    return length
+    return [scoring.Day(day=day, steps=steps, reached_at=reached) for day, steps, reached in rows]
+
+
+def current_streak(user: User, today: date) -> int:
+    """Goal days in a row ending yesterday (today is still open), each judged by the goal it had."""
+    return scoring.current_streak(_days_before(user, today), target=day_settings(user).goal_on, today=today)
 
 
 def queue_streaks_at_risk(*, now: datetime) -> int:
-    """For every zone where it is evening now: users with a streak of 3+ whose goal today is not reached yet."""
+    """For every zone where it is evening now: users with a streak of 3+ whose goal today is not reached yet.
+
+    Most users never changed their goal: one query finds theirs. Those who did
+    are judged day by day by the goal each day had (a goal raised today does
+    not undo the streak before it, and a goal lowered today does not make one).
+    """
     queued = 0
     for zone_name in User.objects.filter(is_active=True).values_list("timezone", flat=True).distinct():
         probe = User(timezone=zone_name)
@@ -97,20 +102,25 @@ def queue_streaks_at_risk(*, now: datetime) -> int:
         met = Q(day_totals__steps__gte=F("daily_goal"))
         reached_today = DayTotal.objects.filter(user_id=OuterRef("pk"), day=today, steps__gte=OuterRef("daily_goal"))
         pushed = Notification.objects.filter(user_id=OuterRef("pk"), kind=PushKind.STREAK_AT_RISK, day=today)
-        candidates = (
-            User.objects.filter(is_active=True, timezone=zone_name)
+        in_zone = User.objects.filter(is_active=True, timezone=zone_name).exclude(Exists(pushed))
+        steady = (
+            in_zone.filter(day_settings_changed=False)
             .annotate(recent_goal_days=Count("day_totals", filter=recent & met))
             .filter(recent_goal_days=STREAK_AT_RISK_AFTER)
             .exclude(Exists(reached_today))
-            .exclude(Exists(pushed))
         )
-        for user in candidates:
-            steps_today = DayTotal.objects.filter(user=user, day=today).values_list("steps", flat=True).first() or 0
+        for user in [*steady, *in_zone.filter(day_settings_changed=True)]:
+            days = _days_before(user, today)
+            goal_today = day_settings(user).goal_on(today)
+            streak = scoring.current_streak(days, target=day_settings(user).goal_on, today=today)
+            steps_today = next((d.steps for d in days if d.day == today), 0)
+            if streak < STREAK_AT_RISK_AFTER or steps_today >= goal_today:
+                continue
             queued += queue_notification(
                 user=user,
                 kind=PushKind.STREAK_AT_RISK,
                 day=today,
-                data={"streak": current_streak(user, today), "left": max(user.daily_goal - steps_today, 0)},
+                data={"streak": streak, "left": goal_today - steps_today},
                 now=now,
             )
     return queued
