@@ -22,7 +22,7 @@ from accounts.models import User
 from accounts.selectors import day_settings
 from notifications.models import Kind as PushKind
 from notifications.models import Notification
-from notifications.services import queue_notification
+from notifications.services import Owed, queue_notification, queue_notifications
 from steps.local_days import local_today
 from steps.models import DayTotal
 
@@ -133,7 +133,17 @@ def queue_due_pushes(*, now: datetime) -> int:
 def queue_overtaken(*, challenge: Challenge, passer: User, rivals: list[User], now: datetime) -> int:
     """``passer`` just went past ``rivals`` on the running board of ``challenge``."""
     queued = 0
+    subject = subject_of(challenge.pk)
+    days = {rival.pk: local_today(rival, now) for rival in rivals}
+    # One query for those already told today (most of them, once a board is busy), not one each.
+    told = set(
+        Notification.objects.filter(
+            user_id__in=list(days), kind=PushKind.CHALLENGE_OVERTAKEN, subject=subject, day__in=set(days.values())
+        ).values_list("user_id", "day")
+    )
     for rival in rivals:
+        if (rival.pk, days[rival.pk]) in told:
+            continue
         queued += queue_notification(
             user=rival,
             kind=PushKind.CHALLENGE_OVERTAKEN,
@@ -153,7 +163,7 @@ def queue_final_results(*, challenge_id: int, now: datetime) -> int:
     rows = list(
         Result.objects.filter(challenge=challenge, scope=Scope.PEOPLE, user__isnull=False).select_related("user")
     )
-    queued = 0
+    owed = []
     for row in rows:
         if row.user is None:  # select_related above keeps only rows with a user; mypy cannot know
             continue
@@ -162,12 +172,5 @@ def queue_final_results(*, challenge_id: int, now: datetime) -> int:
             data.update(total=int(challenge.summary.get("total", 0)), target=int(challenge.summary.get("target", 0)))
         else:
             data.update(place=row.rank, count=len(rows))
-        queued += queue_notification(
-            user=row.user,
-            kind=PushKind.CHALLENGE_FINAL,
-            day=local_today(row.user, now),
-            subject=subject_of(challenge.pk),
-            data=data,
-            now=now,
-        )
-    return queued
+        owed.append(Owed(user=row.user, day=local_today(row.user, now), data=data))
+    return queue_notifications(owed=owed, kind=PushKind.CHALLENGE_FINAL, subject=subject_of(challenge.pk), now=now)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from accounts.models import User
-from rankings.board_feed import note_board_changes
+from rankings.board_feed import note_many_board_changes
 
 from . import board_index, board_services, pushes, selectors
 from .models import Challenge, Kind, Participant, State
@@ -49,9 +49,10 @@ def react_to_day_changes(*, user: User, changes: Sequence[Any], origin: str, now
     # A lowered day (a correction, a deletion) must pass the index's rule that scores only rise.
     force = any(c.new_total < c.old_total for _, inside in moved for c in inside)
     written = board_services.index_entries(user=user, entries=[entry for entry, _ in moved], force=force)
+    boards = [(LIVE_PERIOD, str(entry.challenge_id)) for entry, _ in moved]
+    note_many_board_changes(boards=boards, users=[str(user.uuid)])
     for entry, inside in moved:
         challenge = entry.challenge
-        note_board_changes(period=LIVE_PERIOD, key=str(challenge.pk), users=[str(user.uuid)])
         if challenge.state_at(now) == State.RUNNING and challenge.kind in OVERTAKING_KINDS:
             if str(origin) in QUIET_ORIGINS:
                 continue
