@@ -92,6 +92,12 @@ def challenges_in_state(*, user: User, state: State | None, now: datetime, offse
     return list(picked[offset : offset + limit])
 
 
+def recently_final(*, user: User, limit: int) -> list[Challenge]:
+    """The last final challenges the user may see, newest first (the list page's results)."""
+    rows = Challenge.objects.filter(_visible_to(user), finalised_at__isnull=False).distinct()
+    return list(rows.select_related("group").order_by("-finalised_at", "-id")[:limit])
+
+
 def participant_of(*, challenge: Challenge, user: User) -> Participant | None:
     return Participant.objects.filter(challenge=challenge, user=user).select_related("team").first()
 

@@ -14,6 +14,7 @@ from .models import Challenge, GroupVisibility, Kind, Scope, State
 
 PAGE_ROWS = 100
 TEAM_ROWS = 200
+FINAL_ROWS = 20
 SCORE_LABELS = {
     Kind.TOTAL: "Steps",
     Kind.GOAL_DAYS: "Goal days",
@@ -38,11 +39,14 @@ def challenge_list_page(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         running = selectors.challenges_in_state(user=request.user, state=State.RUNNING, now=now, offset=0, limit=200)
         grace = selectors.challenges_in_state(user=request.user, state=State.GRACE, now=now, offset=0, limit=50)
+        final = selectors.recently_final(user=request.user, limit=FINAL_ROWS)
     else:
         rows = _open_challenges()
         running = [c for c in rows if c.state_at(now) == State.RUNNING]
         grace = [c for c in rows if c.state_at(now) == State.GRACE]
-    return render(request, "challenges/list.html", {"running": running, "grace": grace, "kinds": dict(Kind.choices)})
+        final = list(Challenge.objects.filter(_OPEN, finalised_at__isnull=False).order_by("-finalised_at")[:FINAL_ROWS])
+    context = {"running": running, "grace": grace, "final": final, "kinds": dict(Kind.choices)}
+    return render(request, "challenges/list.html", context)
 
 
 def challenge_page(request: HttpRequest, challenge_id: int) -> HttpResponse:
