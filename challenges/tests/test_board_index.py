@@ -206,3 +206,26 @@ def test_a_final_board_leaves_the_index_for_its_frozen_rows():
         assert not client.keys(f"{board_index.keys_for(challenge.pk).base}*")
     page = selectors.board_page(challenge=challenge, scope=Scope.PEOPLE, viewer=ada, offset=0, limit=10)
     assert page.source == "frozen"
+
+
+def test_overtaking_on_an_indexed_board_owes_one_push_a_day_and_none_for_a_level_score():
+    from notifications.models import Kind as PushKind
+    from notifications.models import Notification
+
+    ada, bo, chen = (make_user(display_name=n) for n in ("Ada", "Bo", "Chen"))
+    challenge = built(
+        started(Kind.TOTAL, creator=ada, starts_on=days_ago(2), ends_on=days_ago(-2), entrants=[bo, chen])
+    )
+    walk(chen, 7_000, days_ago(1), at=NOW - timedelta(hours=2))
+    walk(bo, 5_000, days_ago(1), at=NOW - timedelta(hours=2))
+    walk(ada, 1_000, days_ago(1), at=NOW - timedelta(hours=1))
+    walk(ada, 5_000, days_ago(1))  # level with Bo, who got there first: still behind
+    assert not Notification.objects.filter(kind=PushKind.CHALLENGE_OVERTAKEN).exists()
+    walk(ada, 8_000, days_ago(1))  # past Chen; Bo shared Ada's rank, so nobody passed him
+    walk(ada, 9_000, days_ago(1))  # Chen was told once today
+    told = sorted(
+        Notification.objects.filter(kind=PushKind.CHALLENGE_OVERTAKEN).values_list("user__display_name", flat=True)
+    )
+    assert told == ["Chen"]
+    page = selectors.board_page(challenge=challenge, scope=Scope.PEOPLE, viewer=ada, offset=0, limit=10)
+    assert page.source == "index" and page.me is not None and page.me.rank == 1
