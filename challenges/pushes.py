@@ -130,6 +130,36 @@ def queue_due_pushes(*, now: datetime) -> int:
     return queue_challenge_starts(now=now) + queue_streaks_at_risk(now=now)
 
 
+def queue_overtaken_many(*, passer: User, owed: list[tuple[Challenge, list[int]]], now: datetime) -> int:
+    """``passer`` just went past these user pks on these running boards: each one
+    told at most once a day per challenge, in two queries for all the boards."""
+    pks = {pk for _, rivals in owed for pk in rivals if pk != passer.pk}
+    people = {user.pk: user for user in User.objects.filter(pk__in=pks, is_active=True)}
+    subjects = {subject_of(challenge.pk): challenge for challenge, _ in owed}
+    days = {pk: local_today(user, now) for pk, user in people.items()}
+    told = set(
+        Notification.objects.filter(
+            user_id__in=list(people), kind=PushKind.CHALLENGE_OVERTAKEN, subject__in=list(subjects),
+            day__in=set(days.values()),
+        ).values_list("user_id", "subject", "day")
+    )  # fmt: skip
+    queued = 0
+    for challenge, rivals in owed:
+        subject = subject_of(challenge.pk)
+        for pk in rivals:
+            if pk not in people or (pk, subject, days[pk]) in told:
+                continue
+            queued += queue_notification(
+                user=people[pk],
+                kind=PushKind.CHALLENGE_OVERTAKEN,
+                day=days[pk],
+                subject=subject,
+                data={"challenge": challenge.name, "challenge_id": challenge.pk, "rival": passer.display_name},
+                now=now,
+            )
+    return queued
+
+
 def queue_overtaken(*, challenge: Challenge, passer: User, rivals: list[User], now: datetime) -> int:
     """``passer`` just went past ``rivals`` on the running board of ``challenge``."""
     queued = 0

@@ -51,21 +51,26 @@ def react_to_day_changes(*, user: User, changes: Sequence[Any], origin: str, now
     written = board_services.index_entries(user=user, entries=[entry for entry, _ in moved], force=force)
     boards = [(LIVE_PERIOD, str(entry.challenge_id)) for entry, _ in moved]
     note_many_board_changes(boards=boards, users=[str(user.uuid)])
+    owed: dict[int, tuple[Challenge, list[int]]] = {}
     for entry, inside in moved:
         challenge = entry.challenge
-        if challenge.state_at(now) == State.RUNNING and challenge.kind in OVERTAKING_KINDS:
-            if str(origin) in QUIET_ORIGINS:
-                continue
-            rivals = _rivals(challenge, user, inside, written.get(challenge.pk))
-            if rivals:
-                pushes.queue_overtaken(challenge=challenge, passer=user, rivals=rivals, now=now)
+        if challenge.state_at(now) != State.RUNNING or challenge.kind not in OVERTAKING_KINDS:
+            continue
+        if str(origin) in QUIET_ORIGINS:
+            continue
+        rivals = _rivals(challenge, user, inside, written.get(challenge.pk))
+        if rivals:
+            owed[challenge.pk] = (challenge, rivals)
+    if owed:
+        # One query for the people, one for who was told already, whatever the number of boards.
+        pushes.queue_overtaken_many(passer=user, owed=list(owed.values()), now=now)
 
 
-def _rivals(challenge: Challenge, user: User, inside: list, written: board_index.Written | None) -> list[User]:
-    """Who ``user`` just went past: from what the index write saw when it answered,
-    from SQL when it could not."""
+def _rivals(challenge: Challenge, user: User, inside: list, written: board_index.Written | None) -> list[int]:
+    """The user pks ``user`` just went past: from what the index write saw when it
+    answered, from SQL when it could not."""
     if written is None or written.status == -1:
-        return selectors.passed_by(challenge=challenge, user=user, changes=inside)
+        return [rival.pk for rival in selectors.passed_by(challenge=challenge, user=user, changes=inside)]
     if written.status == 0:  # a later write already stood: it told its own rivals
         return []
     if challenge.kind == Kind.TEAM:
@@ -76,11 +81,10 @@ def _rivals(challenge: Challenge, user: User, inside: list, written: board_index
         return []
     # Ahead before (strictly more), behind now (strictly less: an equal score got there first).
     gone_by = [s.pk for s in passed if before.value < s.value < after.value]
-    if not gone_by:
-        return []
-    if challenge.kind == Kind.TEAM:
-        return list(User.objects.filter(challenge_entries__challenge=challenge, challenge_entries__team_id__in=gone_by))
-    return list(User.objects.filter(pk__in=gone_by))
+    if gone_by and challenge.kind == Kind.TEAM:
+        members = Participant.objects.filter(challenge=challenge, team_id__in=gone_by)
+        return list(members.values_list("user_id", flat=True))
+    return gone_by
 
 
 def on_day_changes(event: Any) -> None:
