@@ -229,7 +229,12 @@ def ensure_ready(args: argparse.Namespace, made: dict) -> bool:
 
     lost = [c for c in [made["big"], *made["small"]] if not board_ready(args, c.pk)]
     for challenge in lost:
-        board_services.rebuild(challenge=challenge)
+        for _attempt in range(5):
+            try:
+                board_services.rebuild(challenge=challenge)
+                break
+            except RuntimeError:  # emptied again mid-rebuild: the claim went with it
+                time.sleep(1)
     return bool(lost)
 
 
@@ -302,6 +307,7 @@ def main() -> None:
     big = made["big"]
     drop_index(args)
     rebuild_seconds = rebuild_boards(made)
+    ensure_ready(args, made)
     log(f"index of the big board built in {rebuild_seconds:.1f}s")
     readers = tokens_of(range(1, args.participants + 1, max(1, args.participants // SAMPLE)))
     busy, idle = tokens_of(made["busy"]), tokens_of(made["idle"])
