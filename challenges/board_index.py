@@ -111,14 +111,30 @@ def enabled() -> bool:
 
 # --- Lua ---------------------------------------------------------------------------
 
-# KEYS: people, pusers, teams, tusers, ready, building, dirty, team hash (or any key)
+# KEYS: people, pusers, teams, tusers, ready, building, dirty, team hash (or any key), told today
 # ARGV: force, pk, member ('' removes), score in tenths, reached micros, team pk
-#       ('' none), 'average' or 'total', expire_at, rivals limit, never
+#       ('' none), 'average' or 'total', expire_at, rivals limit, never, '1' to tell rivals
 # Returns {status, old member, team old, team new, rivals..., '|', team rivals...}:
 # status -1 not ready (remembered as dirty during a rebuild), 0 stale write, 1 written.
+# Rivals are the members the write went past: strictly more than the old score
+# before, strictly less than the new one now; with '1', only those not yet in
+# today's "told" set (which then holds them): a board where everyone keeps
+# passing everyone owes each push once, and the sync pays nothing after that.
 _PUT = """
 local function encode(score, at, pk)
   return string.format('%012x%013x%012x', 0xFFFFFFFFFFFF - score, at, pk)
+end
+local function passed(zset, new, old, kind, out)
+  local low, high = string.sub(new, 1, 12), string.sub(old, 1, 12)
+  for _, m in ipairs(redis.call('ZRANGEBYLEX', zset, '(' .. new, '(' .. old, 'LIMIT', 0, tonumber(ARGV[9]))) do
+    local score = string.sub(m, 1, 12)
+    if score ~= low and score ~= high then
+      if ARGV[11] ~= '1' or redis.call('SADD', KEYS[9], kind .. string.sub(m, 26)) == 1 then
+        out[#out + 1] = m
+      end
+    end
+  end
+  if ARGV[11] == '1' then redis.call('EXPIRE', KEYS[9], 172800) end
 end
 if redis.call('EXISTS', KEYS[5]) == 0 then
   if redis.call('EXISTS', KEYS[6]) == 1 then
@@ -128,7 +144,6 @@ if redis.call('EXISTS', KEYS[5]) == 0 then
   return {-1}
 end
 local pk, member = ARGV[2], ARGV[3]
-local limit = tonumber(ARGV[9])
 local out = {1, '', '', ''}
 if pk ~= '' then
   local old = redis.call('HGET', KEYS[2], pk)
@@ -143,11 +158,7 @@ if pk ~= '' then
     redis.call('ZADD', KEYS[1], 0, member)
   end
   out[2] = old or ''
-  if old and member ~= '' and member < old then
-    for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[1], '(' .. member, '(' .. old, 'LIMIT', 0, limit)) do
-      out[#out + 1] = m
-    end
-  end
+  if old and member ~= '' and member < old then passed(KEYS[1], member, old, 'u', out) end
 end
 out[#out + 1] = '|'
 if ARGV[6] ~= '' then
@@ -181,11 +192,7 @@ if ARGV[6] ~= '' then
   redis.call('ZADD', KEYS[3], 0, tnew)
   redis.call('EXPIREAT', KEYS[8], ARGV[8])
   out[3], out[4] = told or '', tnew
-  if told and tnew < told then
-    for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[3], '(' .. tnew, '(' .. told, 'LIMIT', 0, limit)) do
-      out[#out + 1] = m
-    end
-  end
+  if told and tnew < told then passed(KEYS[3], tnew, told, 't', out) end
 end
 return out
 """
@@ -232,6 +239,9 @@ class Put:
     reached_at: datetime | None
     team_id: int | None
     average: bool
+    # Rivals passed are remembered as told on this (UTC) day; the outbox's unique key stays the rule.
+    tell_rivals: bool = False
+    told_on: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,10 +274,11 @@ def put_many(puts: Sequence[Put], *, force: bool) -> list[Written]:
             args = [
                 int(force), "" if put.pk is None else put.pk, member, tenths(put.value or 0), micros(put.reached_at),
                 "" if put.team_id is None else put.team_id, "average" if put.average else "total",
-                int(put.expire_at.timestamp()), RIVALS_AT_MOST, NEVER,
+                int(put.expire_at.timestamp()), RIVALS_AT_MOST, NEVER, "1" if put.tell_rivals else "",
             ]  # fmt: skip
             keys_list = [
                 keys.people, keys.pusers, keys.teams, keys.tusers, keys.ready, keys.building, keys.dirty, team_key,
+                f"{keys.base}:told:{put.told_on}",
             ]  # fmt: skip
             script(keys=keys_list, args=args, client=pipe)
         answers = pipe.execute()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from celery import current_app
@@ -47,7 +48,9 @@ def _put(challenge: Challenge, pk: int | None, score: scoring.Score | None, team
     )
 
 
-def _user_puts(user: User, entries: Sequence[Participant]) -> list[board_index.Put]:
+def _user_puts(
+    user: User, entries: Sequence[Participant], *, telling: Collection[int] = (), now: datetime | None = None
+) -> list[board_index.Put]:
     """The user's absolute score on each entry's board: one query for their days
     across all the periods, none for the goals of a user who never changed them."""
     if not entries:
@@ -62,17 +65,28 @@ def _user_puts(user: User, entries: Sequence[Participant]) -> list[board_index.P
         challenge = entry.challenge
         inside = [d for d in days if challenge.starts_on <= d.day <= challenge.ends_on]
         score = selectors.person_score(challenge, user.pk, inside, settings)
-        puts.append(_put(challenge, user.pk, score, entry.team_id))
+        put = _put(challenge, user.pk, score, entry.team_id)
+        if challenge.pk in telling and now is not None:
+            put = replace(put, tell_rivals=True, told_on=now.date().isoformat())
+        puts.append(put)
     return puts
 
 
-def index_entries(*, user: User, entries: Sequence[Participant], force: bool) -> dict[int, board_index.Written | None]:
+def index_entries(
+    *,
+    user: User,
+    entries: Sequence[Participant],
+    force: bool,
+    telling: Collection[int] = (),
+    now: datetime | None = None,
+) -> dict[int, board_index.Written | None]:
     """Writes the user's scores on the boards of ``entries`` (their open
-    challenges); by challenge id, what the index did (None: Redis could not answer)."""
+    challenges); by challenge id, what the index did (None: Redis could not answer).
+    On the boards of ``telling`` the rivals passed come back only once a day each."""
     if not board_index.enabled() or not entries:
         return {}
     try:
-        written = board_index.put_many(_user_puts(user, entries), force=force)
+        written = board_index.put_many(_user_puts(user, entries, telling=telling, now=now), force=force)
     except board_index.IndexUnavailable:
         return dict.fromkeys((entry.challenge_id for entry in entries), None)
     except Exception:  # the change is committed: never fail it because of the index

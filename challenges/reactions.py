@@ -48,7 +48,16 @@ def react_to_day_changes(*, user: User, changes: Sequence[Any], origin: str, now
         return
     # A lowered day (a correction, a deletion) must pass the index's rule that scores only rise.
     force = any(c.new_total < c.old_total for _, inside in moved for c in inside)
-    written = board_services.index_entries(user=user, entries=[entry for entry, _ in moved], force=force)
+    telling = {
+        entry.challenge_id
+        for entry, _ in moved
+        if entry.challenge.kind in OVERTAKING_KINDS
+        and entry.challenge.state_at(now) == State.RUNNING
+        and str(origin) not in QUIET_ORIGINS
+    }
+    written = board_services.index_entries(
+        user=user, entries=[entry for entry, _ in moved], force=force, telling=telling, now=now
+    )
     boards = [(LIVE_PERIOD, str(entry.challenge_id)) for entry, _ in moved]
     note_many_board_changes(boards=boards, users=[str(user.uuid)])
     owed: dict[int, tuple[Challenge, list[int]]] = {}
@@ -79,7 +88,7 @@ def _rivals(challenge: Challenge, user: User, inside: list, written: board_index
         before, after, passed = written.old, written.new, written.passed or []
     if before is None or after is None or after.value <= before.value:
         return []
-    # Ahead before (strictly more), behind now (strictly less: an equal score got there first).
+    # The index kept those ahead before (strictly more) and behind now (strictly less), not yet told today.
     gone_by = [s.pk for s in passed if before.value < s.value < after.value]
     if gone_by and challenge.kind == Kind.TEAM:
         members = Participant.objects.filter(challenge=challenge, team_id__in=gone_by)
