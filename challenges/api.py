@@ -151,6 +151,11 @@ class GroupInput(StrictSerializer):
     visibility = serializers.ChoiceField(choices=GroupVisibility.choices, default=GroupVisibility.PRIVATE)
 
 
+class RoleInput(StrictSerializer):
+    # The same choices as the output's (one enum in the schema); "owner" is a 409: a group has one.
+    role = serializers.ChoiceField(choices=Role.choices, help_text="admin or member (a group has one owner)")
+
+
 class JoinGroupInput(StrictSerializer):
     code = serializers.CharField(max_length=16)
 
@@ -366,6 +371,22 @@ class GroupMemberView(APIView):
             raise NotFoundError("Not a member of this group.")
         services.group_remove_member(user=_me(request), group=group, member=member)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=RoleInput,
+        responses={200: GroupMemberSerializer, 403: OpenApiResponse(description="Only the owner sets roles.")},
+        tags=["groups"],
+        summary="Make a member an admin, or an admin a member again (the owner)",
+    )
+    def patch(self, request: Request, group_id: int, user_id: UUID) -> Response:
+        params = validated(RoleInput, request.data)
+        group, _ = _group_for(group_id, _me(request))
+        member = User.objects.filter(uuid=user_id).first()
+        if member is None:
+            raise NotFoundError("Not a member of this group.")
+        membership = services.group_set_role(user=_me(request), group=group, member=member, role=params["role"])
+        joined = membership.joined_at.isoformat().replace("+00:00", "Z")
+        return Response({"user": _person(member), "role": membership.role, "joined_at": joined})
 
 
 class GroupCodeView(APIView):
