@@ -58,7 +58,16 @@ class FriendshipChanged:
     now_friends: bool
 
 
+@dataclass(frozen=True)
+class DaySettingsChanged:
+    """``user``'s goal or zone changed from their current day on (``accounts.DaySettings``):
+    whatever judges days by the goal they had (challenge boards) re-judges today."""
+
+    user: User
+
+
 visibility_changed: Fanout[VisibilityChanged] = Fanout("accounts.visibility_changed")
 account_deleted: Fanout[AccountDeleted] = Fanout("accounts.account_deleted")
 account_deactivated: Fanout[AccountDeactivated] = Fanout("accounts.account_deactivated")
 friendship_changed: Fanout[FriendshipChanged] = Fanout("accounts.friendship_changed")
+day_settings_changed: Fanout[DaySettingsChanged] = Fanout("accounts.day_settings_changed")

@@ -28,9 +28,11 @@ from .authentication import FAMILY_CLAIM, end_session
 from .events import (
     AccountDeactivated,
     AccountDeleted,
+    DaySettingsChanged,
     VisibilityChanged,
     account_deactivated,
     account_deleted,
+    day_settings_changed,
     visibility_changed,
 )
 from .models import DEFAULT_DAILY_GOAL, DaySettings, User
@@ -146,6 +148,7 @@ def _record_day_settings(user: User, *, before: tuple[int, str], now: datetime) 
         starts_on=now.astimezone(user.zone).date(),
         defaults={"daily_goal": user.daily_goal, "timezone": user.timezone},
     )
+    day_settings_changed.publish(DaySettingsChanged(user=user))
 
 
 def user_update(*, user: User, now: datetime | None = None, **changes: object) -> User:

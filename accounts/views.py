@@ -53,7 +53,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         throttle = RegisterIPThrottle()
         # The API's rule for sign-ups per address, counted in the same place.
-        if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # it reads only META
+        if not throttle.allow_request(request, None):  # it reads only META
             form.add_error(
                 None, _("Too many sign-ups from this address.") + " " + wait_message(int(throttle.wait() or 60))
             )
@@ -126,7 +126,7 @@ class ResetRequestView(auth_views.PasswordResetView):
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         throttles = [PasswordResetIPThrottle(), PasswordResetAddressThrottle(form.cleaned_data["email"])]
         # DRF's throttles take a DRF request and view; they read only the address in META.
-        refused = [t for t in throttles if not t.allow_request(self.request, None)]  # type: ignore[arg-type]
+        refused = [t for t in throttles if not t.allow_request(self.request, None)]
         if refused:
             wait = max(int(throttle.wait() or 60) for throttle in refused)
             form.add_error(None, _("Too many reset e-mails asked for.") + " " + wait_message(wait))

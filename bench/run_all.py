@@ -1,7 +1,7 @@
 """`make bench`: every benchmark the README quotes, one after another in one
 sitting, so their figures come from the same code on the same machine state.
 
-Runs bench/ingest.py, bench/rankings.py, bench/live.py and
+Runs bench/ingest.py, bench/rankings.py, bench/challenges.py, bench/live.py and
 bench/asgi_servers.py in that order, streams each one's output, and writes
 it all to bench/results/<UTC date>.md with the commit, the load average at
 each start and each run's duration. The README's figures are quoted from
@@ -29,6 +29,7 @@ RESULTS = ROOT / "bench" / "results"
 BENCHMARKS: list[tuple[str, str, list[str], list[str], dict[str, str]]] = [
     ("ingest", "bench/ingest.py", [], [], {"BENCH_SECONDS": "3", "BENCH_REPS": "2", "BENCH_USERS": "300"}),
     ("rankings", "bench/rankings.py", [], ["--users", "100000", "--seconds", "3", "--rounds", "1"], {}),
+    ("challenges", "bench/challenges.py", [], ["--quick"], {}),
     ("live", "bench/live.py", [], ["--watchers", "200", "--write", "8", "--idle", "3"], {}),
     ("asgi_servers", "bench/asgi_servers.py", [], ["--rounds", "1", "--seconds", "2"], {}),
 ]

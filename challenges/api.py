@@ -22,7 +22,7 @@ from accounts.models import User
 from infrastructure.api.errors import NotFoundError
 from infrastructure.api.serializers import StrictSerializer, validated
 
-from . import selectors, services
+from . import board_services, selectors, services
 from .models import (
     MAX_DAILY_CAP,
     MAX_PERIOD_DAYS,
@@ -38,7 +38,7 @@ from .models import (
     Team,
     TeamScoring,
 )
-from .selectors import MAX_LIMIT, MAX_OFFSET, Row, Standings
+from .selectors import MAX_LIMIT, MAX_OFFSET, BoardPage, Row
 
 CONFLICT = "Conflict: see `error.message` (already joined, final, full, taken)."
 
@@ -151,6 +151,11 @@ class GroupInput(StrictSerializer):
     visibility = serializers.ChoiceField(choices=GroupVisibility.choices, default=GroupVisibility.PRIVATE)
 
 
+class RoleInput(StrictSerializer):
+    # The same choices as the output's (one enum in the schema); "owner" is a 409: a group has one.
+    role = serializers.ChoiceField(choices=Role.choices, help_text="admin or member (a group has one owner)")
+
+
 class JoinGroupInput(StrictSerializer):
     code = serializers.CharField(max_length=16)
 
@@ -252,25 +257,22 @@ def entry_body(row: Row) -> dict:
     }
 
 
-def board_body(challenge: Challenge, table: Standings, *, scope: Scope, viewer: User, offset: int, limit: int, now):
-    rows = table.scope(scope)
-    mine = table.row_of(user_pk=viewer.pk)
-    if scope == Scope.TEAMS and mine is not None:
-        team = next((row for row in table.teams if row.pk == mine.team_id), None)
-        me = {"rank": team.rank, "score": _number(team.score), "team": team.pk} if team else None
-    else:
-        me = {"rank": mine.rank, "score": _number(mine.score), "team": mine.team_id} if mine else None
+def board_body(challenge: Challenge, page: BoardPage, *, scope: Scope, offset: int, limit: int, now) -> dict:
+    me = None
+    if page.me is not None:
+        team = page.me.pk if scope == Scope.TEAMS else page.me.team_id
+        me = {"rank": page.me.rank, "score": _number(page.me.score), "team": team}
     return {
         "challenge": challenge.pk,
         "state": challenge.state_at(now).value,
-        "final": table.final,
+        "final": page.final,
         "scope": scope.value,
-        "count": len(rows),
+        "count": page.count,
         "offset": offset,
         "limit": limit,
-        "entries": [entry_body(row) for row in rows[offset : offset + limit]],
+        "entries": [entry_body(row) for row in page.entries],
         "me": me,
-        "summary": table.summary,
+        "summary": page.summary,
     }
 
 
@@ -369,6 +371,22 @@ class GroupMemberView(APIView):
             raise NotFoundError("Not a member of this group.")
         services.group_remove_member(user=_me(request), group=group, member=member)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=RoleInput,
+        responses={200: GroupMemberSerializer, 403: OpenApiResponse(description="Only the owner sets roles.")},
+        tags=["groups"],
+        summary="Make a member an admin, or an admin a member again (the owner)",
+    )
+    def patch(self, request: Request, group_id: int, user_id: UUID) -> Response:
+        params = validated(RoleInput, request.data)
+        group, _ = _group_for(group_id, _me(request))
+        member = User.objects.filter(uuid=user_id).first()
+        if member is None:
+            raise NotFoundError("Not a member of this group.")
+        membership = services.group_set_role(user=_me(request), group=group, member=member, role=params["role"])
+        joined = membership.joined_at.isoformat().replace("+00:00", "Z")
+        return Response({"user": _person(member), "role": membership.role, "joined_at": joined})
 
 
 class GroupCodeView(APIView):
@@ -526,16 +544,11 @@ class ChallengeBoardView(APIView):
         params = validated(BoardInput, request.query_params)
         now = timezone.now()
         challenge = challenge_for(challenge_id, _me(request), now)
-        table = selectors.standings(challenge)
-        body = board_body(
-            challenge,
-            table,
-            scope=Scope(params["scope"]),
-            viewer=_me(request),
-            offset=params["offset"],
-            limit=params["limit"],
-            now=now,
+        scope = Scope(params["scope"])
+        page = board_services.read_board(
+            challenge=challenge, scope=scope, viewer=_me(request), offset=params["offset"], limit=params["limit"]
         )
+        body = board_body(challenge, page, scope=scope, offset=params["offset"], limit=params["limit"], now=now)
         return Response(body)
 
 
@@ -554,14 +567,9 @@ class ChallengeResultsView(APIView):
             raise services.NotFinalError(
                 f"Not final yet: results freeze at {challenge.grace_ends_at.isoformat().replace('+00:00', 'Z')}."
             )
-        table = selectors.frozen_standings(challenge)
-        body = board_body(
-            challenge,
-            table,
-            scope=Scope(params["scope"]),
-            viewer=_me(request),
-            offset=params["offset"],
-            limit=params["limit"],
-            now=now,
+        scope = Scope(params["scope"])
+        page = selectors.board_page(
+            challenge=challenge, scope=scope, viewer=_me(request), offset=params["offset"], limit=params["limit"]
         )
+        body = board_body(challenge, page, scope=scope, offset=params["offset"], limit=params["limit"], now=now)
         return Response(body)

@@ -18,11 +18,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from accounts.models import User
 from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED
 from infrastructure.sockets.consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
 from rankings.board_feed import BoardFeed, board_group, rows_message
 
-from . import selectors, services
+from . import board_services, selectors, services
 from .api import board_body, entry_body
 from .models import Challenge, Scope
 from .reactions import LIVE_PERIOD
@@ -31,16 +32,20 @@ CLOSE_NOT_FOUND = 4404
 SNAPSHOT_ROWS = 100
 
 
+TEAM_ROWS = 200
+
+
 def feed_rows(period: str, key: str, user_ids: list[str]) -> list[dict]:
+    """The rows of the people who moved, the teams board and the summary, from the index."""
     challenge = Challenge.objects.filter(pk=int(key)).first()
     if challenge is None:
         return []
-    table = selectors.standings(challenge)
-    wanted = set(user_ids)
-    rows = [{"scope": "people", **entry_body(row)} for row in table.people if row.user_id in wanted]
-    rows += [{"scope": "teams", **entry_body(row)} for row in table.teams]
-    if table.summary:
-        rows.append({"scope": "summary", **table.summary})
+    pks = list(User.objects.filter(uuid__in=user_ids).values_list("pk", flat=True))
+    rows = [{"scope": "people", **entry_body(row)} for row in selectors.people_rows(challenge=challenge, user_pks=pks)]
+    teams = board_services.read_board(challenge=challenge, scope=Scope.TEAMS, viewer=None, offset=0, limit=TEAM_ROWS)
+    rows += [{"scope": "teams", **entry_body(row)} for row in teams.entries]
+    if teams.summary:
+        rows.append({"scope": "summary", **teams.summary})
     return rows
 
 
@@ -89,7 +94,12 @@ class ChallengeBoardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonW
         if challenge is None:
             return None
         services.finalise_if_due(challenge=challenge, now=now)
-        table = selectors.standings(challenge)
-        body = board_body(challenge, table, scope=Scope.PEOPLE, viewer=user, offset=0, limit=SNAPSHOT_ROWS, now=now)
-        body["teams"] = [entry_body(row) for row in table.teams]
+        page = board_services.read_board(
+            challenge=challenge, scope=Scope.PEOPLE, viewer=user, offset=0, limit=SNAPSHOT_ROWS
+        )
+        body = board_body(challenge, page, scope=Scope.PEOPLE, offset=0, limit=SNAPSHOT_ROWS, now=now)
+        teams = board_services.read_board(
+            challenge=challenge, scope=Scope.TEAMS, viewer=user, offset=0, limit=TEAM_ROWS
+        )
+        body["teams"] = [entry_body(row) for row in teams.entries]
         return {"type": "snapshot", **body}

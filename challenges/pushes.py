@@ -19,12 +19,14 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q
 
 from accounts.models import User
+from accounts.selectors import day_settings
 from notifications.models import Kind as PushKind
 from notifications.models import Notification
-from notifications.services import queue_notification
+from notifications.services import Owed, queue_notification, queue_notifications
 from steps.local_days import local_today
 from steps.models import DayTotal
 
+from . import scoring
 from .models import Challenge, Kind, Participant, Result, Scope
 
 logger = logging.getLogger(__name__)
@@ -70,22 +72,25 @@ def queue_challenge_starts(*, now: datetime) -> int:
     return queued
 
 
-def current_streak(user: User, today: date) -> int:
-    """Goal days in a row ending yesterday (today is still open)."""
-    met = set(
-        DayTotal.objects.filter(
-            user=user, day__range=(today - timedelta(days=366), today - timedelta(days=1)), steps__gte=user.daily_goal
-        ).values_list("day", flat=True)
+def _days_before(user: User, today: date) -> list[scoring.Day]:
+    rows = DayTotal.objects.filter(user=user, day__range=(today - timedelta(days=366), today)).values_list(
+        "day", "steps", "reached_at"
     )
-    length, day = 0, today - timedelta(days=1)
-    while day in met:
-        length += 1
-        day -= timedelta(days=1)
-    return length
+    return [scoring.Day(day=day, steps=steps, reached_at=reached) for day, steps, reached in rows]
+
+
+def current_streak(user: User, today: date) -> int:
+    """Goal days in a row ending yesterday (today is still open), each judged by the goal it had."""
+    return scoring.current_streak(_days_before(user, today), target=day_settings(user).goal_on, today=today)
 
 
 def queue_streaks_at_risk(*, now: datetime) -> int:
-    """For every zone where it is evening now: users with a streak of 3+ whose goal today is not reached yet."""
+    """For every zone where it is evening now: users with a streak of 3+ whose goal today is not reached yet.
+
+    Most users never changed their goal: one query finds theirs. Those who did
+    are judged day by day by the goal each day had (a goal raised today does
+    not undo the streak before it, and a goal lowered today does not make one).
+    """
     queued = 0
     for zone_name in User.objects.filter(is_active=True).values_list("timezone", flat=True).distinct():
         probe = User(timezone=zone_name)
@@ -97,20 +102,25 @@ def queue_streaks_at_risk(*, now: datetime) -> int:
         met = Q(day_totals__steps__gte=F("daily_goal"))
         reached_today = DayTotal.objects.filter(user_id=OuterRef("pk"), day=today, steps__gte=OuterRef("daily_goal"))
         pushed = Notification.objects.filter(user_id=OuterRef("pk"), kind=PushKind.STREAK_AT_RISK, day=today)
-        candidates = (
-            User.objects.filter(is_active=True, timezone=zone_name)
+        in_zone = User.objects.filter(is_active=True, timezone=zone_name).exclude(Exists(pushed))
+        steady = (
+            in_zone.filter(day_settings_changed=False)
             .annotate(recent_goal_days=Count("day_totals", filter=recent & met))
             .filter(recent_goal_days=STREAK_AT_RISK_AFTER)
             .exclude(Exists(reached_today))
-            .exclude(Exists(pushed))
         )
-        for user in candidates:
-            steps_today = DayTotal.objects.filter(user=user, day=today).values_list("steps", flat=True).first() or 0
+        for user in [*steady, *in_zone.filter(day_settings_changed=True)]:
+            days = _days_before(user, today)
+            goal_today = day_settings(user).goal_on(today)
+            streak = scoring.current_streak(days, target=day_settings(user).goal_on, today=today)
+            steps_today = next((d.steps for d in days if d.day == today), 0)
+            if streak < STREAK_AT_RISK_AFTER or steps_today >= goal_today:
+                continue
             queued += queue_notification(
                 user=user,
                 kind=PushKind.STREAK_AT_RISK,
                 day=today,
-                data={"streak": current_streak(user, today), "left": max(user.daily_goal - steps_today, 0)},
+                data={"streak": streak, "left": goal_today - steps_today},
                 now=now,
             )
     return queued
@@ -120,10 +130,50 @@ def queue_due_pushes(*, now: datetime) -> int:
     return queue_challenge_starts(now=now) + queue_streaks_at_risk(now=now)
 
 
+def queue_overtaken_many(*, passer: User, owed: list[tuple[Challenge, list[int]]], now: datetime) -> int:
+    """``passer`` just went past these user pks on these running boards: each one
+    told at most once a day per challenge, in two queries for all the boards."""
+    pks = {pk for _, rivals in owed for pk in rivals if pk != passer.pk}
+    people = {user.pk: user for user in User.objects.filter(pk__in=pks, is_active=True)}
+    subjects = {subject_of(challenge.pk): challenge for challenge, _ in owed}
+    days = {pk: local_today(user, now) for pk, user in people.items()}
+    told = set(
+        Notification.objects.filter(
+            user_id__in=list(people), kind=PushKind.CHALLENGE_OVERTAKEN, subject__in=list(subjects),
+            day__in=set(days.values()),
+        ).values_list("user_id", "subject", "day")
+    )  # fmt: skip
+    queued = 0
+    for challenge, rivals in owed:
+        subject = subject_of(challenge.pk)
+        for pk in rivals:
+            if pk not in people or (pk, subject, days[pk]) in told:
+                continue
+            queued += queue_notification(
+                user=people[pk],
+                kind=PushKind.CHALLENGE_OVERTAKEN,
+                day=days[pk],
+                subject=subject,
+                data={"challenge": challenge.name, "challenge_id": challenge.pk, "rival": passer.display_name},
+                now=now,
+            )
+    return queued
+
+
 def queue_overtaken(*, challenge: Challenge, passer: User, rivals: list[User], now: datetime) -> int:
     """``passer`` just went past ``rivals`` on the running board of ``challenge``."""
     queued = 0
+    subject = subject_of(challenge.pk)
+    days = {rival.pk: local_today(rival, now) for rival in rivals}
+    # One query for those already told today (most of them, once a board is busy), not one each.
+    told = set(
+        Notification.objects.filter(
+            user_id__in=list(days), kind=PushKind.CHALLENGE_OVERTAKEN, subject=subject, day__in=set(days.values())
+        ).values_list("user_id", "day")
+    )
     for rival in rivals:
+        if (rival.pk, days[rival.pk]) in told:
+            continue
         queued += queue_notification(
             user=rival,
             kind=PushKind.CHALLENGE_OVERTAKEN,
@@ -143,7 +193,7 @@ def queue_final_results(*, challenge_id: int, now: datetime) -> int:
     rows = list(
         Result.objects.filter(challenge=challenge, scope=Scope.PEOPLE, user__isnull=False).select_related("user")
     )
-    queued = 0
+    owed = []
     for row in rows:
         if row.user is None:  # select_related above keeps only rows with a user; mypy cannot know
             continue
@@ -152,12 +202,5 @@ def queue_final_results(*, challenge_id: int, now: datetime) -> int:
             data.update(total=int(challenge.summary.get("total", 0)), target=int(challenge.summary.get("target", 0)))
         else:
             data.update(place=row.rank, count=len(rows))
-        queued += queue_notification(
-            user=row.user,
-            kind=PushKind.CHALLENGE_FINAL,
-            day=local_today(row.user, now),
-            subject=subject_of(challenge.pk),
-            data=data,
-            now=now,
-        )
-    return queued
+        owed.append(Owed(user=row.user, day=local_today(row.user, now), data=data))
+    return queue_notifications(owed=owed, kind=PushKind.CHALLENGE_FINAL, subject=subject_of(challenge.pk), now=now)

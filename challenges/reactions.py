@@ -1,11 +1,10 @@
 """What challenges do when a participant's day changes.
 
 ``on_day_changes`` is the handler for the steps fan-out (registered in
-``ChallengesConfig.ready()`` once ``steps.changes.day_changes`` exists on
-main, issue 13). Boards need nothing from it, as they are scored from
-``DayTotal`` when read; it tells the live boards which rows moved (coalesced
-by ``rankings.board_feed``) and owes "overtaken" pushes to the people the
-change went past on a running board.
+``ChallengesConfig.ready()``), after the commit: it writes the user's new
+score on each open challenge's board index (``board_services``), tells the
+live boards which rows moved (coalesced by ``rankings.board_feed``) and owes
+"overtaken" pushes to the people the change went past on a running board.
 """
 
 from __future__ import annotations
@@ -16,10 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from accounts.models import User
-from rankings.board_feed import note_board_changes
+from rankings.board_feed import note_many_board_changes
 
-from . import pushes, selectors
-from .models import Kind, Participant, State
+from . import board_index, board_services, pushes, selectors
+from .models import Challenge, Kind, Participant, State
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +38,61 @@ def react_to_day_changes(*, user: User, changes: Sequence[Any], origin: str, now
         user_id=user.pk, challenge__finalised_at__isnull=True, challenge__starts_on__lte=last,
         challenge__ends_on__gte=first,
     ).select_related("challenge")  # fmt: skip
+    moved: list[tuple[Participant, list]] = []
     for entry in entries:
         challenge = entry.challenge
         inside = [c for c in changed if challenge.starts_on <= c.day <= challenge.ends_on]
-        state = challenge.state_at(now)
-        if not inside or state not in (State.RUNNING, State.GRACE):
+        if inside and challenge.state_at(now) in (State.RUNNING, State.GRACE):
+            moved.append((entry, inside))
+    if not moved:
+        return
+    # A lowered day (a correction, a deletion) must pass the index's rule that scores only rise.
+    force = any(c.new_total < c.old_total for _, inside in moved for c in inside)
+    telling = {
+        entry.challenge_id
+        for entry, _ in moved
+        if entry.challenge.kind in OVERTAKING_KINDS
+        and entry.challenge.state_at(now) == State.RUNNING
+        and str(origin) not in QUIET_ORIGINS
+    }
+    written = board_services.index_entries(
+        user=user, entries=[entry for entry, _ in moved], force=force, telling=telling, now=now
+    )
+    note_many_board_changes((LIVE_PERIOD, str(entry.challenge_id), [str(user.uuid)]) for entry, _ in moved)
+    owed: dict[int, tuple[Challenge, list[int]]] = {}
+    for entry, inside in moved:
+        challenge = entry.challenge
+        if challenge.state_at(now) != State.RUNNING or challenge.kind not in OVERTAKING_KINDS:
             continue
-        note_board_changes(period=LIVE_PERIOD, key=str(challenge.pk), users=[str(user.uuid)])
-        if state == State.RUNNING and challenge.kind in OVERTAKING_KINDS and str(origin) not in QUIET_ORIGINS:
-            rivals = selectors.passed_by(challenge=challenge, user=user, changes=inside)
-            if rivals:
-                pushes.queue_overtaken(challenge=challenge, passer=user, rivals=rivals, now=now)
+        if str(origin) in QUIET_ORIGINS:
+            continue
+        rivals = _rivals(challenge, user, inside, written.get(challenge.pk))
+        if rivals:
+            owed[challenge.pk] = (challenge, rivals)
+    if owed:
+        # One query for the people, one for who was told already, whatever the number of boards.
+        pushes.queue_overtaken_many(passer=user, owed=list(owed.values()), now=now)
+
+
+def _rivals(challenge: Challenge, user: User, inside: list, written: board_index.Written | None) -> list[int]:
+    """The user pks ``user`` just went past: from what the index write saw when it
+    answered, from SQL when it could not."""
+    if written is None or written.status == -1:
+        return [rival.pk for rival in selectors.passed_by(challenge=challenge, user=user, changes=inside)]
+    if written.status == 0:  # a later write already stood: it told its own rivals
+        return []
+    if challenge.kind == Kind.TEAM:
+        before, after, passed = written.team_old, written.team_new, written.teams_passed or []
+    else:
+        before, after, passed = written.old, written.new, written.passed or []
+    if before is None or after is None or after.value <= before.value:
+        return []
+    # The index kept those ahead before (strictly more) and behind now (strictly less), not yet told today.
+    gone_by = [s.pk for s in passed if before.value < s.value < after.value]
+    if gone_by and challenge.kind == Kind.TEAM:
+        members = Participant.objects.filter(challenge=challenge, team_id__in=gone_by)
+        return list(members.values_list("user_id", flat=True))
+    return gone_by
 
 
 def on_day_changes(event: Any) -> None:

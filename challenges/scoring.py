@@ -10,7 +10,7 @@ moment the score was complete); then the lower id. Ties share a rank
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -68,16 +68,25 @@ def total_score(key: int, days: Sequence[Day], *, daily_cap: int) -> Score:
     return Score(key=key, value=value, reached_at=_latest(counted) if value else None)
 
 
-def goal_days_score(key: int, days: Sequence[Day], *, target: int) -> Score:
-    """One point per day at or over ``target`` (the participant's own goal by default)."""
-    met = [d for d in days if d.steps >= target]
+Target = int | Callable[[date], int]
+
+
+def _met(days: Iterable[Day], target: Target) -> list[Day]:
+    """The days at or over the target: one number, or each day's own (the goal it had)."""
+    goal_on = target if callable(target) else (lambda _day: target)
+    return [d for d in days if d.steps >= goal_on(d.day)]
+
+
+def goal_days_score(key: int, days: Sequence[Day], *, target: Target) -> Score:
+    """One point per day at or over ``target`` (the participant's own goal for that day by default)."""
+    met = _met(days, target)
     return Score(key=key, value=len(met), reached_at=_latest(met))
 
 
-def streak_score(key: int, days: Sequence[Day], *, target: int) -> Score:
+def streak_score(key: int, days: Sequence[Day], *, target: Target) -> Score:
     """The longest run of consecutive days at or over ``target``; of equal runs
     the first counts (it was reached first), complete on the run's last day."""
-    met = sorted((d for d in days if d.steps >= target), key=lambda d: d.day)
+    met = sorted(_met(days, target), key=lambda d: d.day)
     best: list[Day] = []
     run: list[Day] = []
     for d in met:
@@ -88,9 +97,9 @@ def streak_score(key: int, days: Sequence[Day], *, target: int) -> Score:
     return Score(key=key, value=len(best), reached_at=_latest(best), detail=detail)
 
 
-def current_streak(days: Sequence[Day], *, target: int, today: date) -> int:
+def current_streak(days: Sequence[Day], *, target: Target, today: date) -> int:
     """Consecutive days at or over ``target`` ending yesterday (today is still open)."""
-    met = {d.day for d in days if d.steps >= target}
+    met = {d.day for d in _met(days, target)}
     length, day = 0, today - timedelta(days=1)
     while day in met:
         length += 1
@@ -104,12 +113,19 @@ def team_scores(members: Mapping[int, Sequence[Score]], *, average: bool) -> lis
     member's contribution was."""
     scores = []
     for team, people in members.items():
-        total = sum(p.value for p in people)
-        value = round(total / len(people), 1) if average and people else total
+        total = int(sum(p.value for p in people))
+        value = average_tenths(total, len(people)) / 10 if average and people else total
         reached = max((p.reached_at for p in people if p.reached_at), default=None)
         detail = {"members": len(people)}
         scores.append(Score(key=team, value=value, reached_at=reached if value else None, detail=detail))
     return scores
+
+
+def average_tenths(total: int, members: int) -> int:
+    """``total / members`` in tenths, halves rounded up, in integers only: the
+    board index (a Lua script in Redis) computes the same number bit for bit,
+    which a float's ``round(x, 1)`` would not promise."""
+    return (20 * total + members) // (2 * members)
 
 
 @dataclass(frozen=True)

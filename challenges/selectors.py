@@ -17,7 +17,8 @@ from datetime import datetime
 from django.db.models import Count, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Least
 
-from accounts.models import User
+from accounts.models import DaySettings, User
+from accounts.selectors import DaySettingsOf
 from steps.models import DayTotal
 
 from . import scoring
@@ -91,6 +92,12 @@ def challenges_in_state(*, user: User, state: State | None, now: datetime, offse
     return list(picked[offset : offset + limit])
 
 
+def recently_final(*, user: User, limit: int) -> list[Challenge]:
+    """The last final challenges the user may see, newest first (the list page's results)."""
+    rows = Challenge.objects.filter(_visible_to(user), finalised_at__isnull=False).distinct()
+    return list(rows.select_related("group").order_by("-finalised_at", "-id")[:limit])
+
+
 def participant_of(*, challenge: Challenge, user: User) -> Participant | None:
     return Participant.objects.filter(challenge=challenge, user=user).select_related("team").first()
 
@@ -141,19 +148,35 @@ class _Person:
     pk: int
     uuid: str
     name: str
-    goal: int
+    settings: DaySettingsOf
     team_id: int | None
     team_name: str
 
 
-def _participants(challenge: Challenge) -> dict[int, _Person]:
-    rows = Participant.objects.filter(challenge=challenge).values_list(
-        "user_id", "user__uuid", "user__display_name", "user__daily_goal", "team_id", "team__name"
-    )
+def _participants(challenge: Challenge, *, user_pks: list[int] | None = None) -> dict[int, _Person]:
+    """Every participant (or those of ``user_pks``), with the goal each day had:
+    one more query only when some of them ever changed goal or zone."""
+    rows = Participant.objects.filter(challenge=challenge)
+    if user_pks is not None:
+        rows = rows.filter(user_id__in=user_pks)
+    fields = rows.values_list(
+        "user_id", "user__uuid", "user__display_name", "user__daily_goal", "user__timezone",
+        "user__day_settings_changed", "team_id", "team__name",
+    )  # fmt: skip
+    found = list(fields)
+    history: dict[int, list[tuple]] = defaultdict(list)
+    changed = [row[0] for row in found if row[5]]
+    if changed:
+        settings_rows = DaySettings.objects.filter(user_id__in=changed).order_by("user_id", "starts_on")
+        for pk, starts_on, goal, zone in settings_rows.values_list("user_id", "starts_on", "daily_goal", "timezone"):
+            history[pk].append((starts_on, goal, zone))
     return {
-        pk: _Person(pk=pk, uuid=str(uuid), name=name, goal=goal, team_id=team, team_name=team_name or "")
-        for pk, uuid, name, goal, team, team_name in rows
-    }
+        pk: _Person(
+            pk=pk, uuid=str(uuid), name=name, team_id=team, team_name=team_name or "",
+            settings=DaySettingsOf(current_goal=goal, current_zone=zone, history=history.get(pk, [])),
+        )
+        for pk, uuid, name, goal, zone, _changed, team, team_name in found
+    }  # fmt: skip
 
 
 def _days_in_period(challenge: Challenge) -> QuerySet:
@@ -180,14 +203,53 @@ def _days_by_person(challenge: Challenge) -> dict[int, list[scoring.Day]]:
     return days
 
 
+def person_score(challenge: Challenge, pk: int, days: list[scoring.Day], settings: DaySettingsOf) -> scoring.Score:
+    """One participant's score from their days inside the period: the rule the
+    SQL board and the board index share. Without a ``target``, goal_days and
+    streak judge each day by the goal it had (a goal changed mid-challenge
+    does not rewrite the days before)."""
+    if challenge.kind in (Kind.GOAL_DAYS, Kind.STREAK):
+        rule = scoring.goal_days_score if challenge.kind == Kind.GOAL_DAYS else scoring.streak_score
+        return rule(pk, days, target=challenge.target or settings.goal_on)
+    return scoring.total_score(pk, days, daily_cap=challenge.daily_cap)
+
+
 def people_scores(challenge: Challenge, people: dict[int, _Person]) -> dict[int, scoring.Score]:
     """Every participant's score by the challenge's kind (zero for those with no steps yet)."""
     if challenge.kind in (Kind.GOAL_DAYS, Kind.STREAK):
         days = _days_by_person(challenge)
-        rule = scoring.goal_days_score if challenge.kind == Kind.GOAL_DAYS else scoring.streak_score
-        return {pk: rule(pk, days.get(pk, []), target=challenge.target or person.goal) for pk, person in people.items()}
+        return {pk: person_score(challenge, pk, days.get(pk, []), person.settings) for pk, person in people.items()}
     totals = _capped_totals(challenge)
     return {pk: totals.get(pk) or scoring.Score(key=pk, value=0, reached_at=None) for pk in people}
+
+
+def group_summary(challenge: Challenge) -> dict:
+    """group_target's progress: one aggregate of capped steps per (local) day."""
+    per_day = (
+        _days_in_period(challenge)
+        .values("day")
+        .annotate(total=Sum(Least("steps", Value(challenge.daily_cap))))
+        .values_list("day", "total")
+    )
+    running, reached_on, target = 0, None, challenge.target or 0
+    for day, total in sorted(per_day):
+        running += int(total or 0)
+        if reached_on is None and running >= target:
+            reached_on = day
+    progress = scoring.GroupProgress(total=running, target=target, reached_on=reached_on)
+    return {
+        "total": progress.total,
+        "target": progress.target,
+        "percent": progress.percent,
+        "reached_on": progress.reached_on.isoformat() if progress.reached_on else None,
+    }
+
+
+def duel_summary(challenge: Challenge, first_two: list[tuple[float, str | None]]) -> dict:
+    """head_to_head's outcome from the first two rows of its board (score, public id)."""
+    scores = [scoring.Score(key=n, value=value, reached_at=None) for n, (value, _) in enumerate(first_two)]
+    duel = scoring.head_to_head(scores)
+    return {"outcome": duel.outcome, "winner": first_two[duel.winner][1] if duel.winner is not None else None}
 
 
 def live_standings(challenge: Challenge) -> Standings:
@@ -214,18 +276,9 @@ def live_standings(challenge: Challenge) -> Standings:
     if challenge.kind == Kind.TEAM:
         team_rows = _team_rows(challenge, people, scores)
     elif challenge.kind == Kind.HEAD_TO_HEAD:
-        duel = scoring.head_to_head([r.score for r in scoring.rank(scores.values())])
-        summary = {"outcome": duel.outcome, "winner": people[duel.winner].uuid if duel.winner else None}
+        summary = duel_summary(challenge, [(row.score, row.user_id) for row in people_rows[:2]])
     elif challenge.kind == Kind.GROUP_TARGET:
-        progress = scoring.group_progress(
-            _days_by_person(challenge), target=challenge.target or 0, daily_cap=challenge.daily_cap
-        )
-        summary = {
-            "total": progress.total,
-            "target": progress.target,
-            "percent": progress.percent,
-            "reached_on": progress.reached_on.isoformat() if progress.reached_on else None,
-        }
+        summary = group_summary(challenge)
     return Standings(people=people_rows, teams=team_rows, summary=summary, final=False)
 
 
@@ -309,3 +362,149 @@ def _teams_passed(challenge: Challenge, user: User, delta: int) -> list[User]:
     old = new - (delta / size if challenge.team_scoring == "average" else delta)
     passed = [pk for pk, row in table.items() if pk is not None and pk != mine and old < row.score < new]
     return list(User.objects.filter(challenge_entries__challenge=challenge, challenge_entries__team_id__in=passed))
+
+
+# --- Boards: the index while running, SQL when it cannot answer, frozen rows once final ----
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    entries: list[Row]
+    count: int
+    me: Row | None  # the viewer's row on this scope (their team's on the teams board)
+    my_team: int | None
+    summary: dict
+    final: bool
+    source: str  # "index", "sql" or "frozen"
+    index_lost: bool = False  # the index had no such board: a rebuild is due (``board_services.read_board``)
+
+
+def _page_from_table(table: Standings, *, scope: Scope, viewer_pk: int | None, offset: int, limit: int) -> BoardPage:
+    rows = table.scope(scope)
+    mine = table.row_of(user_pk=viewer_pk) if viewer_pk is not None else None
+    my_team = mine.team_id if mine is not None else None
+    me = mine
+    if scope == Scope.TEAMS:
+        me = next((row for row in table.teams if my_team is not None and row.pk == my_team), None)
+    return BoardPage(
+        entries=rows[offset : offset + limit],
+        count=len(rows),
+        me=me,
+        my_team=my_team,
+        summary=table.summary,
+        final=table.final,
+        source="frozen" if table.final else "sql",
+    )
+
+
+def _names(challenge: Challenge, pks: list[int]) -> dict[int, tuple[str, str, int | None, str]]:
+    """(public id, name, team pk, team name) of some participants, one query."""
+    rows = Participant.objects.filter(challenge=challenge, user_id__in=pks).values_list(
+        "user_id", "user__uuid", "user__display_name", "team_id", "team__name"
+    )
+    return {pk: (str(uuid), name, team, team_name or "") for pk, uuid, name, team, team_name in rows}
+
+
+def _index_page(challenge: Challenge, *, scope: Scope, viewer_pk: int | None, offset: int, limit: int) -> BoardPage:
+    from . import board_index
+
+    my_team = None
+    if viewer_pk is not None:
+        my_team = (
+            Participant.objects.filter(challenge=challenge, user_id=viewer_pk).values_list("team_id", flat=True).first()
+        )
+    teams = scope == Scope.TEAMS
+    page = board_index.read_page(
+        challenge.pk, teams=teams, offset=offset, limit=limit, me_pk=my_team if teams else viewer_pk
+    )
+    if teams:
+        wanted = [r.standing.pk for r in page.rows] + ([page.me.standing.pk] if page.me else [])
+        names = dict(Team.objects.filter(challenge=challenge, pk__in=wanted).values_list("pk", "name"))
+
+        def row_of(ranked: board_index.Ranked, position: int) -> Row:
+            s = ranked.standing
+            name = names.get(s.pk, "")
+            return Row(
+                rank=ranked.rank, position=position, pk=s.pk, name=name, score=s.value, reached_at=s.reached_at,
+                team_id=s.pk, team_name=name, detail={},
+            )  # fmt: skip
+
+        entries = [row_of(r, offset + n + 1) for n, r in enumerate(page.rows)]
+        me = row_of(page.me, 0) if page.me else None
+        summary: dict = {}
+    else:
+        wanted = [r.standing.pk for r in page.rows] + ([page.me.standing.pk] if page.me else [])
+        people = _names(challenge, list(set(wanted)))
+
+        def row_of(ranked: board_index.Ranked, position: int) -> Row:
+            s = ranked.standing
+            uuid, name, team, team_name = people.get(s.pk, ("", "", None, ""))
+            return Row(
+                rank=ranked.rank, position=position, pk=s.pk, name=name, score=s.value, reached_at=s.reached_at,
+                user_id=uuid or None, team_id=team, team_name=team_name, detail={},
+            )  # fmt: skip
+
+        # A participant deleted a moment ago may still be in the index: not shown.
+        entries = [row_of(r, offset + n + 1) for n, r in enumerate(page.rows) if r.standing.pk in people]
+        me = row_of(page.me, 0) if page.me else None
+        summary = {}
+    if challenge.kind == Kind.HEAD_TO_HEAD:
+        duelists = _names(challenge, [s.pk for s in page.first_two])
+        summary = duel_summary(challenge, [(s.value, duelists.get(s.pk, ("",))[0] or None) for s in page.first_two])
+    if challenge.kind == Kind.GROUP_TARGET:
+        summary = group_summary(challenge)
+    return BoardPage(
+        entries=entries, count=page.count, me=me, my_team=my_team, summary=summary, final=False, source="index"
+    )
+
+
+def board_page(
+    *, challenge: Challenge, scope: Scope, viewer: User | None, offset: int, limit: int, use_index: bool = True
+) -> BoardPage:
+    """A page of a challenge's board and the viewer's place: the frozen rows
+    once final; while it runs, the Redis index, or SQL (identically) when the
+    index cannot answer."""
+    from rankings import index as rankings_index
+
+    from . import board_index
+
+    viewer_pk = viewer.pk if viewer is not None else None
+    if challenge.finalised_at is not None:
+        return _page_from_table(
+            frozen_standings(challenge), scope=scope, viewer_pk=viewer_pk, offset=offset, limit=limit
+        )
+    lost = False
+    if use_index and board_index.enabled():
+        try:
+            return _index_page(challenge, scope=scope, viewer_pk=viewer_pk, offset=offset, limit=limit)
+        except board_index.IndexUnavailable as exc:
+            rankings_index.count_fallback(exc.reason)
+            lost = exc.reason == "not_ready"
+    page = _page_from_table(live_standings(challenge), scope=scope, viewer_pk=viewer_pk, offset=offset, limit=limit)
+    return BoardPage(**{**page.__dict__, "index_lost": lost})
+
+
+def people_rows(*, challenge: Challenge, user_pks: list[int]) -> list[Row]:
+    """Some participants' rows with their current ranks (the live feed's changed rows)."""
+    from . import board_index
+
+    if challenge.finalised_at is None and board_index.enabled():
+        try:
+            places = board_index.read_people(challenge.pk, user_pks)
+        except board_index.IndexUnavailable:
+            pass
+        else:
+            people = _names(challenge, list(places))
+            rows = []
+            for pk, ranked in places.items():
+                if pk not in people:
+                    continue
+                uuid, name, team, team_name = people[pk]
+                s = ranked.standing
+                rows.append(
+                    Row(rank=ranked.rank, position=0, pk=pk, name=name, score=s.value, reached_at=s.reached_at,
+                        user_id=uuid, team_id=team, team_name=team_name)
+                )  # fmt: skip
+            return sorted(rows, key=lambda row: (row.rank, row.reached_at is None, row.pk or 0))
+    wanted = set(user_pks)
+    return [row for row in standings(challenge).people if row.pk in wanted]

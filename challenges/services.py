@@ -19,7 +19,7 @@ from accounts.models import User
 from infrastructure.api.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
 from steps.local_days import local_today
 
-from . import selectors
+from . import board_services, selectors
 from .models import (
     MAX_DAILY_CAP,
     MAX_PERIOD_DAYS,
@@ -203,6 +203,11 @@ def challenge_create(*, user: User, spec: ChallengeInput, now: datetime) -> Chal
     return challenge
 
 
+def _index_later(action, **kwargs) -> None:
+    """The board index follows an entry once it is committed (never a rolled-back one)."""
+    transaction.on_commit(lambda: action(**kwargs), robust=True)
+
+
 def _open_for_entries(challenge: Challenge, now: datetime, action: str) -> None:
     state = challenge.state_at(now)
     if state == State.FINAL:
@@ -231,7 +236,9 @@ def challenge_join(*, user: User, challenge: Challenge, team: Team | None, now: 
         cap = challenge.team_size_cap
         if team is not None and cap is not None and Participant.objects.filter(team=team).count() >= cap:
             raise ConflictError(f"Team {team.name} is full ({challenge.team_size_cap} members).")
-        return Participant.objects.create(challenge=challenge, user=user, team=team, joined_at=now)
+        entry = Participant.objects.create(challenge=challenge, user=user, team=team, joined_at=now)
+        _index_later(board_services.entry_changed, challenge=challenge, user=user)
+        return entry
 
 
 def _check_duel_seat(challenge: Challenge, user: User) -> None:
@@ -245,9 +252,12 @@ def _check_duel_seat(challenge: Challenge, user: User) -> None:
 
 def challenge_leave(*, user: User, challenge: Challenge, now: datetime) -> None:
     _open_for_entries(challenge, now, "leave")
-    deleted, _ = Participant.objects.filter(challenge=challenge, user=user).delete()
-    if not deleted:
-        raise ConflictError("You are not in this challenge.")
+    with transaction.atomic():
+        entry = Participant.objects.filter(challenge=challenge, user=user).first()
+        if entry is None:
+            raise ConflictError("You are not in this challenge.")
+        entry.delete()
+        _index_later(board_services.entry_left, challenge=challenge, user_pk=user.pk, team_id=entry.team_id)
 
 
 def team_create(*, user: User, challenge: Challenge, name: str, now: datetime) -> Team:
@@ -258,7 +268,9 @@ def team_create(*, user: User, challenge: Challenge, name: str, now: datetime) -
         raise PermissionDeniedError("Join the group first: this challenge is for its members.")
     try:
         with transaction.atomic():
-            return Team.objects.create(challenge=challenge, name=name, created_by=user, created_at=now)
+            team = Team.objects.create(challenge=challenge, name=name, created_by=user, created_at=now)
+            _index_later(board_services.team_added, team=team)
+            return team
     except IntegrityError:
         raise ConflictError(f"There is already a team called {name}.") from None
 
@@ -291,6 +303,7 @@ def finalise(
         Finalisation.objects.create(challenge=locked, by=by, trigger=trigger, reason=reason, rows=len(rows), at=now)
     challenge.finalised_at, challenge.summary = locked.finalised_at, locked.summary
     logger.info("challenge %s finalised (%s): %d rows", challenge.pk, trigger, len(rows))
+    _index_later(board_services.forget, challenge_id=challenge.pk)
     if trigger != "staff":  # a re-finalise corrects the table; it does not announce it again
         transaction.on_commit(lambda: _after_finalised(challenge.pk, now))
     return True

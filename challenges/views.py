@@ -9,10 +9,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from . import selectors, services
-from .models import Challenge, GroupVisibility, Kind, State
+from . import board_services, selectors, services
+from .models import Challenge, GroupVisibility, Kind, Scope, State
 
 PAGE_ROWS = 100
+TEAM_ROWS = 200
+FINAL_ROWS = 20
 SCORE_LABELS = {
     Kind.TOTAL: "Steps",
     Kind.GOAL_DAYS: "Goal days",
@@ -37,11 +39,14 @@ def challenge_list_page(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         running = selectors.challenges_in_state(user=request.user, state=State.RUNNING, now=now, offset=0, limit=200)
         grace = selectors.challenges_in_state(user=request.user, state=State.GRACE, now=now, offset=0, limit=50)
+        final = selectors.recently_final(user=request.user, limit=FINAL_ROWS)
     else:
         rows = _open_challenges()
         running = [c for c in rows if c.state_at(now) == State.RUNNING]
         grace = [c for c in rows if c.state_at(now) == State.GRACE]
-    return render(request, "challenges/list.html", {"running": running, "grace": grace, "kinds": dict(Kind.choices)})
+        final = list(Challenge.objects.filter(_OPEN, finalised_at__isnull=False).order_by("-finalised_at")[:FINAL_ROWS])
+    context = {"running": running, "grace": grace, "final": final, "kinds": dict(Kind.choices)}
+    return render(request, "challenges/list.html", context)
 
 
 def challenge_page(request: HttpRequest, challenge_id: int) -> HttpResponse:
@@ -53,20 +58,22 @@ def challenge_page(request: HttpRequest, challenge_id: int) -> HttpResponse:
     if challenge is None:
         raise Http404("No such challenge.")
     services.finalise_if_due(challenge=challenge, now=now)
-    table = selectors.standings(challenge)
     viewer = request.user if not isinstance(request.user, AnonymousUser) else None
-    mine = table.row_of(user_pk=viewer.pk) if viewer is not None else None
+    people = board_services.read_board(
+        challenge=challenge, scope=Scope.PEOPLE, viewer=viewer, offset=0, limit=PAGE_ROWS
+    )
+    teams = board_services.read_board(challenge=challenge, scope=Scope.TEAMS, viewer=viewer, offset=0, limit=TEAM_ROWS)
     context = {
         "challenge": challenge,
         "state": challenge.state_at(now).value,
         "kind_label": Kind(challenge.kind).label,
         "score_label": SCORE_LABELS[Kind(challenge.kind)],
-        "people": table.people[:PAGE_ROWS],
-        "teams": table.teams,
-        "summary": table.summary,
-        "final": table.final,
-        "mine": mine,
+        "people": people.entries,
+        "teams": teams.entries,
+        "summary": people.summary,
+        "final": people.final,
+        "mine": people.me,
         "me_id": str(viewer.uuid) if viewer is not None else "",
-        "live": viewer is not None and not table.final,
+        "live": viewer is not None and not people.final,
     }
     return render(request, "challenges/challenge.html", context)

@@ -111,6 +111,51 @@ def queue_notification(
 
 
 @dataclass(frozen=True)
+class Owed:
+    user: User
+    day: date
+    data: dict
+
+
+def queue_notifications(*, owed: Iterable[Owed], kind: str, subject: str, now: datetime, batch: int = 2_000) -> int:
+    """``queue_notification`` for many users at once (a challenge's final
+    results: one per participant): the same once-only key, a bulk insert that
+    skips rows already there instead of a savepoint each, and one delivery
+    queued per row this call created, after the commit. Returns how many."""
+    owed = list(owed)
+    if not owed:
+        return 0
+    told = set(
+        Notification.objects.filter(kind=kind, subject=subject, day__in={o.day for o in owed}).values_list(
+            "user_id", "day"
+        )
+    )
+    rows = [
+        Notification(
+            user=o.user, day=o.day, kind=kind, subject=subject, data=o.data,
+            next_attempt_at=release_at(o.user, now), created_at=now,
+        )
+        for o in owed
+        if (o.user.pk, o.day) not in told
+    ]  # fmt: skip
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, batch_size=batch, ignore_conflicts=True)
+        # Rows of this call: its moment and subject (a concurrent call's would have lost the key).
+        created = list(
+            Notification.objects.filter(kind=kind, subject=subject, created_at=now, status=Status.PENDING).values_list(
+                "pk", "next_attempt_at"
+            )
+        )
+
+        def deliver() -> None:
+            for pk, due in created:
+                enqueue_delivery(notification_id=pk, eta=due if due > now else None)
+
+        transaction.on_commit(deliver, robust=True)
+    return len(created)
+
+
+@dataclass(frozen=True)
 class SweepReport:
     requeued: list[int]
     gave_up: int

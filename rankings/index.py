@@ -206,6 +206,12 @@ def _redis(stale_on_failure: Sequence[str] = ()) -> Iterator[redis.Redis]:
         raise IndexUnavailable("redis_down") from exc
 
 
+# Other boards kept in this Redis (challenges' boards) share the breaker, the
+# stale-marker bookkeeping and the new-master check: their keys live under
+# ``…:rank:`` too, so a failover drops their "ready" markers with these.
+connection = _redis
+
+
 def _replid_key() -> str:
     return f"{settings.REDIS_KEY_PREFIX}:rank:replid"
 

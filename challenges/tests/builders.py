@@ -28,17 +28,19 @@ def started(
     """A challenge created the day it starts, with ``entrants`` joined then (the creator joins by itself)."""
     then = datetime.combine(starts_on, time(1), tzinfo=UTC)
     spec = services.ChallengeInput(name=f"{kind} challenge", kind=kind, starts_on=starts_on, ends_on=ends_on, **fields)
-    challenge = services.challenge_create(user=creator, spec=spec, now=then)
-    for user in entrants:
-        services.challenge_join(user=user, challenge=challenge, team=None, now=then)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # what follows a commit (the board index) follows
+        challenge = services.challenge_create(user=creator, spec=spec, now=then)
+        for user in entrants:
+            services.challenge_join(user=user, challenge=challenge, team=None, now=then)
     return challenge
 
 
 def team(challenge: Challenge, name: str, *members: User) -> Team:
     then = datetime.combine(challenge.starts_on, time(1), tzinfo=UTC)
-    created = services.team_create(user=members[0], challenge=challenge, name=name, now=then)
-    for member in members:
-        services.challenge_join(user=member, challenge=challenge, team=created, now=then)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        created = services.team_create(user=members[0], challenge=challenge, name=name, now=then)
+        for member in members:
+            services.challenge_join(user=member, challenge=challenge, team=created, now=then)
     return created
 
 

@@ -75,6 +75,23 @@ def test_owner_removes_a_member_but_a_member_cannot():
     assert list(Membership.objects.values_list("role", flat=True)) == [Role.OWNER]
 
 
+def test_the_owner_makes_an_admin_who_may_then_remove_members():
+    owner, admin, member = make_user(), make_user(), make_user()
+    group = create_group(owner)
+    for walker in (admin, member):
+        client_for(walker).post("/api/v1/groups/join", {"code": group["code"]}, format="json")
+    url = f"/api/v1/groups/{group['id']}/members/"
+    refused = client_for(member).patch(f"{url}{admin.uuid}", {"role": "admin"}, format="json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "permission_denied"
+    assert client_for(owner).patch(f"{url}{admin.uuid}", {"role": "owner"}, format="json").status_code == 409
+    bad = client_for(owner).patch(f"{url}{admin.uuid}", {"role": "boss"}, format="json")
+    assert bad.status_code == 400 and "role" in bad.json()["error"]["fields"]
+    made = client_for(owner).patch(f"{url}{admin.uuid}", {"role": "admin"}, format="json")
+    assert made.status_code == 200 and made.json()["role"] == "admin"
+    assert client_for(admin).delete(f"{url}{member.uuid}").status_code == 204
+    assert sorted(Membership.objects.values_list("role", flat=True)) == [Role.ADMIN, Role.OWNER]
+
+
 def test_only_the_owner_rotates_the_code_and_the_old_one_stops_working():
     owner, member = make_user(), make_user()
     group = create_group(owner)

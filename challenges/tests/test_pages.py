@@ -24,13 +24,15 @@ def test_the_leaderboard_page_links_to_the_challenges():
     assert 'href="/challenges/"' in browser().get("/").content.decode()
 
 
-def test_the_list_shows_running_challenges_only():
+def test_the_list_shows_running_challenges_and_apart_the_final_results():
     ada = make_user()
     running = started(Kind.STREAK, creator=ada, starts_on=days_ago(2), ends_on=days_ago(-2))
     final = started(Kind.TOTAL, creator=ada, starts_on=days_ago(12), ends_on=days_ago(8))
     page = browser(ada).get("/challenges/").content.decode()
-    assert f'href="/challenges/{running.pk}/"' in page
-    assert f'href="/challenges/{final.pk}/"' not in page
+    running_part, final_part = page.split('id="final-challenges"')
+    assert f'href="/challenges/{running.pk}/"' in running_part
+    assert f'href="/challenges/{final.pk}/"' not in running_part
+    assert f'href="/challenges/{final.pk}/"' in final_part
 
 
 def test_a_team_challenge_page_shows_teams_and_people_live():

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.test import TestCase
 
+from accounts.services import user_update
 from challenges import pushes, services
 from challenges.models import Kind
 from challenges.reactions import react_to_day_changes
@@ -144,6 +145,22 @@ def test_streak_at_risk_in_the_evening_of_an_open_goal_day_after_three_in_a_row(
     (push,) = pushes_of(keen, PushKind.STREAK_AT_RISK)
     assert push.data == {"streak": 3, "left": 4_000}
     assert text_for(kind=push.kind, locale="en", data=push.data).body.startswith("3 days in a row")
+
+
+def test_streak_at_risk_judges_each_past_day_by_the_goal_it_had():
+    raised, lowered = make_user(daily_goal=5_000), make_user(daily_goal=10_000)
+    for n in (1, 2, 3):
+        walk(raised, 6_000, days_ago(n))
+        walk(lowered, 6_000, days_ago(n))
+    user_update(user=raised, daily_goal=8_000, now=NOW)  # from today: the three days keep 5,000
+    user_update(user=lowered, daily_goal=5_000, now=NOW)  # the three days stay short of 10,000
+    walk(raised, 1_000, TODAY)
+    walk(lowered, 1_000, TODAY)
+    assert pushes.queue_streaks_at_risk(now=at(TODAY, 19)) == 1
+    (push,) = pushes_of(raised, PushKind.STREAK_AT_RISK)
+    assert push.data == {"streak": 3, "left": 7_000}
+    assert pushes_of(lowered, PushKind.STREAK_AT_RISK) == []
+    assert pushes.queue_streaks_at_risk(now=at(TODAY, 21)) == 0
 
 
 # --- quiet hours ---------------------------------------------------------------------

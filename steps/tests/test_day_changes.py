@@ -8,7 +8,13 @@ from channels.db import database_sync_to_async
 from django.db import transaction
 from django.test import TestCase
 
-from accounts.events import account_deactivated, account_deleted, friendship_changed, visibility_changed
+from accounts.events import (
+    account_deactivated,
+    account_deleted,
+    day_settings_changed,
+    friendship_changed,
+    visibility_changed,
+)
 from accounts.friends_services import friend_remove, friend_request_accept, friend_request_send
 from infrastructure.fanout import Fanout, Phase
 from pedometer_site.tests.testing import make_user, signed_in, websocket
@@ -33,6 +39,7 @@ def test_the_registered_handlers_and_their_order_are_pinned():
         ("steps.deleted_days", Phase.IN_TRANSACTION),
         ("steps.live_revocation", Phase.AFTER_COMMIT),
         ("rankings.board_revocation", Phase.AFTER_COMMIT),
+        ("challenges.leave_boards", Phase.IN_TRANSACTION),
     ]
     assert account_deactivated.registered() == [
         ("steps.live_revocation", Phase.AFTER_COMMIT),
@@ -44,6 +51,8 @@ def test_the_registered_handlers_and_their_order_are_pinned():
         ("rankings.board_revocation", Phase.AFTER_COMMIT),
     ]
     assert friendship_changed.registered() == [("steps.live_revocation", Phase.AFTER_COMMIT)]
+    # A new goal re-judges today on the challenge boards that count goal days.
+    assert day_settings_changed.registered() == [("challenges.rejudge", Phase.AFTER_COMMIT)]
 
 
 def test_a_name_registers_once():
