@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
+from django.db import connection
 
 from accounts.models import User
 from rankings.board_feed import note_many_board_changes
@@ -34,6 +36,8 @@ def react_to_day_changes(*, user: User, changes: Sequence[Any], origin: str, now
     if not changed or user.pk is None:
         return
     first, last = min(c.day for c in changed), max(c.day for c in changed)
+    if not _in_open_challenges(user.pk, first, last):
+        return
     entries = Participant.objects.filter(
         user_id=user.pk, challenge__finalised_at__isnull=True, challenge__starts_on__lte=last,
         challenge__ends_on__gte=first,
@@ -72,6 +76,22 @@ def react_to_day_changes(*, user: User, changes: Sequence[Any], origin: str, now
     if owed:
         # One query for the people, one for who was told already, whatever the number of boards.
         pushes.queue_overtaken_many(passer=user, owed=list(owed.values()), now=now)
+
+
+def _in_open_challenges(user_pk: int, first: date, last: date) -> bool:
+    """Does the user take part in an unfinalised challenge whose period meets
+    ``first``..``last``? Most people, in most syncs, do not: asked in plain
+    SQL, that answer costs a fifth of the ORM query that loads their entries
+    (a sixth of a one-day sync's CPU, bench/ingest.py)."""
+    ops = connection.ops
+    sql = (
+        f"SELECT 1 FROM {Participant._meta.db_table} p "  # noqa: S608 - parameters
+        f"JOIN {Challenge._meta.db_table} c ON c.id = p.challenge_id "
+        "WHERE p.user_id = %s AND c.finalised_at IS NULL AND c.starts_on <= %s AND c.ends_on >= %s LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_pk, ops.adapt_datefield_value(last), ops.adapt_datefield_value(first)])
+        return cursor.fetchone() is not None
 
 
 def _rivals(challenge: Challenge, user: User, inside: list, written: board_index.Written | None) -> list[int]:

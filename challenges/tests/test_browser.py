@@ -13,10 +13,32 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.services import user_delete
 from challenges import services
 from challenges.models import Kind
+from pedometer_site.tests.browsers import chromium_browser, services_server
+from pedometer_site.tests.servers import BASE_DIR
 from pedometer_site.tests.testing import PASSWORD, make_user
-from rankings.tests.test_browser import ARTIFACTS, asgi_server, chromium  # noqa: F401 - the fixtures
 
 from .builders import NOW, TODAY, days_ago, started, team, walk
+
+ARTIFACTS = BASE_DIR / "test-artifacts"
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """uvicorn on the test database and Redis: the test makes its challenges in the ORM."""
+    server = services_server()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    # Playwright's sync API keeps an event loop in this thread; nothing async shares its connection.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium_browser() as browser:
+        yield browser
+
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +51,7 @@ def rows(page, table: str) -> list[list[str]]:
     )
 
 
-def test_the_challenge_pages_live_teams_and_final_results(asgi_server, chromium):  # noqa: F811
+def test_the_challenge_pages_live_teams_and_final_results(asgi_server, chromium):
     me = make_user(email="me@example.com", display_name="Me")
     ann, bo, gone = make_user(display_name="Ann"), make_user(display_name="Bo"), make_user(display_name="Gone")
     contest = started(Kind.TEAM, creator=me, starts_on=days_ago(2), ends_on=days_ago(-3))
