@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a page speaks its session user's language (the API's
+    # user is known only inside DRF: accounts.authentication).
+    "infrastructure.i18n.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication: turns an attempt the sign-in guard refused into a 429.
@@ -422,7 +425,10 @@ IMPORT_MAX_RATIO = envint("IMPORT_MAX_RATIO", 200)
 
 # --- Internationalisation, static ------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+# The language of whoever has no setting and names none we write (README, "Languages").
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

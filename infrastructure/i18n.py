@@ -1,0 +1,129 @@
+"""Which language a response, a socket message, a push or an e-mail speaks.
+
+One rule everywhere: the signed-in user's ``language`` setting, else the
+client's ``Accept-Language``, else English (``settings.LANGUAGE_CODE``).
+Codes and field names in the API stay English; only the human ``message``
+texts change.
+
+Where each case picks it up:
+
+- pages and the admin (session users): ``LanguageMiddleware``, from the user
+  the session already loads;
+- the API (Bearer tokens, authenticated inside DRF, after every middleware):
+  ``LanguageMiddleware`` first sets the ``Accept-Language`` choice, then the
+  authentication class calls ``activate_for_user`` once it has the user row,
+  so throttling, validation, errors and rendering speak the user's language;
+- sockets: the consumer works out ``language_for(user, header)`` once at
+  connect and wraps each message it handles in ``translation.override``;
+- pushes and e-mails, which have no request of their own (or one from someone
+  else), use ``translation.override(language_for(user, ...))`` while they
+  render.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+# Longer headers are not read at all (a browser sends well under 100 bytes);
+# Django's own parser stops at 500 characters too, but says so by returning
+# nothing for the whole header.
+MAX_ACCEPT_LANGUAGE = 500
+
+
+def supported(code: str | None) -> str | None:
+    """'ko', 'ko-KR', 'KO_kr' -> 'ko'; a language we do not write -> None."""
+    if not code:
+        return None
+    base = code.replace("_", "-").split("-")[0].lower()
+    return base if base in _supported_codes() else None
+
+
+def _supported_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def language_from_header(header: str | None) -> str | None:
+    """The first language of an ``Accept-Language`` header we write, by its
+    q-values; None when it names none of them (or cannot be read)."""
+    if not header or len(header) > MAX_ACCEPT_LANGUAGE:
+        return None
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            continue
+        language = supported(code)
+        if language is not None:
+            return language
+    return None
+
+
+def language_for(user: Any, accept_language: str | None = None) -> str:
+    """The language for this user (a ``User``, an anonymous user or None) and
+    this ``Accept-Language`` header (or a device's locale), by the one rule."""
+    chosen = supported(getattr(user, "language", "") or "")
+    return chosen or language_from_header(accept_language) or default_language()
+
+
+def default_language() -> str:
+    return supported(settings.LANGUAGE_CODE) or "en"
+
+
+def activate_for_user(user: Any, request: Any = None) -> str:
+    """Makes this user's setting the active language for the rest of the
+    request, if they have one; otherwise the choice already made from the
+    request's ``Accept-Language`` (by ``LanguageMiddleware``) stays. Reads
+    only the loaded user row, never the database."""
+    setting = supported(getattr(user, "language", "") or "")
+    if setting is not None:
+        translation.activate(setting)
+    language = translation.get_language() or default_language()
+    if request is not None:
+        # DRF's Request wraps Django's; templates and views read Django's.
+        getattr(request, "_request", request).LANGUAGE_CODE = language
+    return language
+
+
+SESSION_USER_EXEMPT_PREFIX = "/api/"
+
+
+class LanguageMiddleware:
+    """Activates the language for this request and deactivates it after.
+
+    The session user is consulted only when the request carries a session
+    cookie and is not for the API: the API authenticates with tokens inside
+    DRF (``activate_for_user``), and touching ``request.user`` there would
+    cost it a session and a user query it never needed. A page's own user
+    is loaded by the same lazy object the views and templates use, so it
+    costs no extra query (``infrastructure/tests/test_i18n.py`` counts).
+
+    The response says which language it speaks (``Content-Language``) and
+    that it depends on ``Accept-Language`` (``Vary``), so no cache serves one
+    visitor's language to another.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = language_from_header(request.META.get("HTTP_ACCEPT_LANGUAGE")) or default_language()
+        if (
+            settings.SESSION_COOKIE_NAME in request.COOKIES
+            and not request.path.startswith(SESSION_USER_EXEMPT_PREFIX)
+            and getattr(request, "user", None) is not None
+        ):
+            language = supported(getattr(request.user, "language", "") or "") or language
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # what Django's LocaleMiddleware sets too; templates read it
+        try:
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", translation.get_language() or language)
+            patch_vary_headers(response, ("Accept-Language",))
+            return response
+        finally:
+            # Nothing of this request's language survives on the worker thread.
+            translation.deactivate()
