@@ -31,6 +31,7 @@ def test_register_creates_the_account_and_signs_it_in(api):
         "visibility": "public",
         "quiet_hours_start": "22:00",
         "quiet_hours_end": "07:00",
+        "language": "",
         "date_joined": body["user"]["date_joined"],
     }
     assert user.check_password(STRONG)

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -167,6 +167,17 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         if isinstance(exc, exceptions.Throttled) and wait is not None:
             extra["retry_after"] = max(1, int(wait + 0.999))
             response["Retry-After"] = str(extra["retry_after"])
+            # DRF formats the number into its msgid before looking it up, so no
+            # catalogue can translate it; the same English sentence, translatable.
+            message = " ".join(
+                (
+                    _("Request was throttled."),
+                    ngettext(
+                        "Expected available in %(wait)d second.", "Expected available in %(wait)d seconds.", int(wait)
+                    )
+                    % {"wait": int(wait)},
+                )
+            )
     response.data = error_body(code, message, fields, **extra)
     return response
 
