@@ -40,7 +40,18 @@ class UserAdmin(ReplicaChangelistMixin, BaseUserAdmin):
     readonly_fields = ("uuid", "firebase_uid", "date_joined", "last_login")
     fieldsets = (
         (None, {"fields": ("uuid", "email", "password", "firebase_uid")}),
-        (_("Profile"), {"fields": ("display_name", "timezone", "daily_goal", "visibility", "language")}),
+        (
+            _("Profile"),
+            {
+                "fields": (
+                    "display_name",
+                    "timezone",
+                    "daily_goal",
+                    "visibility",
+                    "language",
+                )
+            },
+        ),
         (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Dates"), {"fields": ("date_joined", "last_login")}),
     )
