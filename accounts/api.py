@@ -26,6 +26,14 @@ class UserSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True, help_text="The user's public id.")
     quiet_hours_start = WallClockField(read_only=True, help_text="Local HH:MM; a due push waits from then.")
     quiet_hours_end = WallClockField(read_only=True, help_text="Local HH:MM; waiting pushes go then.")
+    language = serializers.ChoiceField(
+        choices=[("", "Follow the browser"), *Language.choices],
+        read_only=True,
+        help_text=(
+            "en or ko: what error messages, pages, e-mails and pushes are written in; blank (\"\") follows the "
+            "request's Accept-Language (a device's locale for pushes), else English. Error codes stay English."
+        ),
+    )
 
     class Meta:
         model = User

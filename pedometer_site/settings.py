@@ -392,7 +392,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Pedometer API",
     "DESCRIPTION": (
         "Step sync, history, leaderboards and goal notifications for the pedometer apps. "
-        'Every error has the shape {"error": {"code", "message", "fields"?}}.'
+        'Every error has the shape {"error": {"code", "message", "fields"?}}. '
+        "The message is in the user's `language` (see the profile), else the request's Accept-Language "
+        "(en, ko), else English; codes and field names are always English."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
