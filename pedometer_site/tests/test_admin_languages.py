@@ -38,6 +38,8 @@ def test_our_actions_choices_and_help_texts_are_korean_too(client):
     push = owed_push(now=timezone.now())  # actions are offered on a list with rows
     notifications = client.get("/admin/notifications/notification/").content.decode()
     assert "선택한 알림 다시 보내기" in notifications  # our action
+    assert "변경할 알림 선택" in notifications  # our model's name, in Django's sentence
+    assert "상태" in notifications and "시도 횟수" in notifications  # our column headers (field names)
     assert "일일 목표 달성" in notifications  # a choice label (the kind filter)
     assert (
         "알림이 다루는 사용자의 현지 날짜예요."
