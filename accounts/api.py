@@ -30,7 +30,7 @@ class UserSerializer(serializers.ModelSerializer):
         choices=[("", "Follow the browser"), *Language.choices],
         read_only=True,
         help_text=(
-            "en or ko: what error messages, pages, e-mails and pushes are written in; blank (\"\") follows the "
+            'en or ko: what error messages, pages, e-mails and pushes are written in; blank ("") follows the '
             "request's Accept-Language (a device's locale for pushes), else English. Error codes stay English."
         ),
     )

@@ -22,11 +22,13 @@ Where each case picks it up:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -34,9 +36,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-# Longer headers are not read at all (a browser sends well under 100 bytes);
-# Django's own parser stops at 500 characters too, but says so by returning
-# nothing for the whole header.
+# Longer headers are not read at all: English (a browser sends well under 100
+# bytes). Django's parser would read the first 500 characters of one, to the
+# last comma; a header that long is no browser's, and English is the answer.
 MAX_ACCEPT_LANGUAGE = 500
 
 
@@ -69,8 +71,12 @@ def language_from_header(header: str | None) -> str | None:
 def language_for(user: Any, accept_language: str | None = None) -> str:
     """The language for this user (a ``User``, an anonymous user or None) and
     this ``Accept-Language`` header (or a device's locale), by the one rule."""
-    chosen = supported(getattr(user, "language", "") or "")
-    return chosen or language_from_header(accept_language) or default_language()
+    return choose_language(setting=getattr(user, "language", "") or "", accept_language=accept_language)
+
+
+def choose_language(*, setting: str, accept_language: str | None) -> str:
+    """The rule itself: a setting we write, else the header's, else English."""
+    return supported(setting) or language_from_header(accept_language) or default_language()
 
 
 def default_language() -> str:
@@ -103,7 +109,7 @@ class LanguageMiddleware:
     DRF (``activate_for_user``), and touching ``request.user`` there would
     cost it a session and a user query it never needed. A page's own user
     is loaded by the same lazy object the views and templates use, so it
-    costs no extra query (``infrastructure/tests/test_i18n.py`` counts).
+    costs no extra query (``pedometer_site/tests/test_languages.py`` counts).
 
     The response says which language it speaks (``Content-Language``) and
     that it depends on ``Accept-Language`` (``Vary``), so no cache serves one
@@ -115,12 +121,11 @@ class LanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = language_from_header(request.META.get("HTTP_ACCEPT_LANGUAGE")) or default_language()
-        if (
-            settings.SESSION_COOKIE_NAME in request.COOKIES
-            and not request.path.startswith(SESSION_USER_EXEMPT_PREFIX)
-            and getattr(request, "user", None) is not None
-        ):
-            language = supported(getattr(request.user, "language", "") or "") or language
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and not request.path.startswith(SESSION_USER_EXEMPT_PREFIX):
+            # The database down: the view meets the same error inside the outage
+            # middleware (a 503); here it only costs the setting.
+            with contextlib.suppress(DatabaseError):
+                language = supported(getattr(getattr(request, "user", None), "language", "") or "") or language
         translation.activate(language)
         request.LANGUAGE_CODE = language  # what Django's LocaleMiddleware sets too; templates read it
         try:

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from infrastructure.i18n import language_for
+from infrastructure.i18n import choose_language
 
 FALLBACK_LANGUAGE = "en"
 
@@ -59,12 +59,7 @@ class PushText:
 def language_of(locale: str, setting: str = "") -> str:
     """The user's setting if any, else the locale's language: 'ko-KR', 'ko_KR'
     and 'KO' are Korean; a language we do not write is English."""
-    return language_for(_Setting(setting), locale.replace("_", "-"))
-
-
-@dataclass(frozen=True)
-class _Setting:
-    language: str
+    return choose_language(setting=setting, accept_language=locale.replace("_", "-"))
 
 
 def goal_reached_text(*, locale: str, steps: int, goal: int, language: str = "") -> PushText:

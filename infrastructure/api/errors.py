@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -220,7 +221,14 @@ def api_error_shape_middleware(get_response):
             and response.get("Content-Type", "").startswith("text/html")
         ):
             code, message = _PAGE_ERRORS.get(response.status_code, ("error", gettext_lazy("Request failed.")))
-            return JsonResponse(error_body(code, str(message)), status=response.status_code)
+            # This middleware sits outside the one that chose the page's language
+            # (infrastructure.i18n): speak the language the page said it spoke.
+            with translation.override(response.get("Content-Language") or None):
+                shaped = JsonResponse(error_body(code, str(message)), status=response.status_code)
+            for header in ("Content-Language", "Vary"):
+                if header in response:
+                    shaped[header] = response[header]
+            return shaped
         return response
 
     return middleware

@@ -298,3 +298,31 @@ async def test_two_sockets_in_different_languages_interleaved_never_swap():
         assert english_answer["message"] == "Each message must be one JSON object, sent as text."
     await korean_socket.disconnect()
     await english_socket.disconnect()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/"])
+def test_an_unknown_api_path_with_debug_on_is_a_404_in_either_language_too(api, settings, path):
+    settings.DEBUG = True  # Django's technical page, turned into the JSON shape outside the language's middleware
+    ko = api.get(path, HTTP_ACCEPT_LANGUAGE="ko")
+    assert error_of(ko, 404) == {"code": "not_found", "message": "찾을 수 없어요."}
+    assert ko["Content-Language"] == "ko"
+    assert "Accept-Language" in ko["Vary"]
+    assert error_of(api.get(path), 404) == {"code": "not_found", "message": "Not found."}
+
+
+@pytest.mark.django_db
+def test_a_page_with_a_session_while_the_database_is_down_is_a_503_not_a_500(client, monkeypatch):
+    from django.contrib.auth import middleware as auth_middleware
+    from django.db import OperationalError
+
+    client.force_login(make_user(language="ko", is_staff=True))
+
+    def database_down(request):
+        raise OperationalError(2003, "Can't connect to MySQL server")
+
+    monkeypatch.setattr(auth_middleware.auth, "get_user", database_down)
+    client.raise_request_exception = False
+    response = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="ko")
+    assert response.status_code == 503
+    assert response["Content-Language"] == "ko"
