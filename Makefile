@@ -12,7 +12,7 @@ TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-long-enough-for-hs256-signing-keys-0123456789 \
 	PASSWORD_HASHERS=django.contrib.auth.hashers.MD5PasswordHasher
 
-.PHONY: run demo-walker test test-dates bench venv services browser tools lint imports typecheck format serve requirements cluster cluster-down chaos deploy-check
+.PHONY: run demo-walker test test-dates bench venv services browser tools lint imports typecheck format serve requirements cluster cluster-down chaos deploy-check catalogues messages
 
 venv:
 	@scripts/bootstrap.sh
@@ -27,9 +27,19 @@ browser:  ## Debian's Chromium and axe-core (npm, package-lock.json) for the bro
 tools:
 	@scripts/debian_tools.sh promtool faketime
 
-run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PORT)
+# Directories that hold other projects' catalogues (Django's, DRF's) or none of ours.
+I18N_IGNORE = --ignore=.venv --ignore=.venv-iac --ignore=node_modules --ignore=staticfiles
+
+catalogues: venv  ## Compile locale/*/LC_MESSAGES/django.po to .mo (GNU gettext's msgfmt; never committed)
+	@scripts/debian_tools.sh msgfmt
+	$(PY) manage.py compilemessages -v0 $(I18N_IGNORE)
+
+messages: venv  ## Collect new or changed strings into locale/ko/LC_MESSAGES/django.po (README, "Languages")
+	@scripts/debian_tools.sh msgfmt
+	$(PY) manage.py makemessages -l ko --add-location=file $(I18N_IGNORE) --ignore=bench --ignore=scripts --ignore=deploy --ignore='*/tests/*'
+
+run: venv catalogues  ## Serve the embedded default with demo data on http://127.0.0.1:$(PORT)
 	DEBUG=true $(PY) manage.py migrate --no-input -v0
-	DEBUG=true $(PY) manage.py compilemessages -i '.venv*' -i node_modules -v0
 	DEBUG=true $(PY) manage.py seed_demo
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
 	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
@@ -37,13 +47,13 @@ run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PO
 demo-walker: venv  ## Beside `make run`: walker1 syncs 400 more steps every 3 s through the API, so the board moves
 	DEBUG=true $(PY) manage.py demo_walker --url http://127.0.0.1:$(PORT)
 
-test: venv services browser tools lint imports typecheck deploy-check  ## The whole suite, on MariaDB and Redis, with a real browser
+test: venv services browser tools catalogues lint imports typecheck deploy-check  ## The whole suite, on MariaDB and Redis, with a real browser
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
-test-dates: venv services browser tools  ## The suite (less cluster and chaos) 400 days ahead and at a month end in Seoul
+test-dates: venv services browser tools catalogues  ## The suite (less cluster and chaos) 400 days ahead and at a month end in Seoul
 	$(TEST_ENV) scripts/test_dates.sh $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: venv services  ## Every benchmark in one sitting -> bench/results/<date>.md (BENCH_QUICK=1: a short smoke run)
+bench: venv services catalogues  ## Every benchmark in one sitting -> bench/results/<date>.md (BENCH_QUICK=1: a short smoke run)
 	@scripts/debian_tools.sh wrk
 	$(PY) bench/run_all.py
 

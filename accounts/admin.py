@@ -3,6 +3,7 @@ import uuid
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
 
 from infrastructure.db.replica import ReplicaChangelistMixin
 
@@ -34,14 +35,25 @@ class UserAdmin(ReplicaChangelistMixin, BaseUserAdmin):
     list_display = ("email", "display_name", "uuid", "timezone", "daily_goal", "visibility", "is_active", "is_staff")
     list_filter = ("is_staff", "is_active", "visibility", "timezone", "date_joined")
     search_fields = ("email", "display_name", "=firebase_uid")
-    search_help_text = "Email, display name, public id (UUID) or Firebase uid."
+    search_help_text = _("Email, display name, public id (UUID) or Firebase uid.")
     ordering = ("-date_joined",)
     readonly_fields = ("uuid", "firebase_uid", "date_joined", "last_login")
     fieldsets = (
         (None, {"fields": ("uuid", "email", "password", "firebase_uid")}),
-        ("Profile", {"fields": ("display_name", "timezone", "daily_goal", "visibility")}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("date_joined", "last_login")}),
+        (
+            _("Profile"),
+            {
+                "fields": (
+                    "display_name",
+                    "timezone",
+                    "daily_goal",
+                    "visibility",
+                    "language",
+                )
+            },
+        ),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("date_joined", "last_login")}),
     )
 
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")}),)

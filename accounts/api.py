@@ -29,7 +29,12 @@ class UserSerializer(serializers.ModelSerializer):
     quiet_hours_start = WallClockField(read_only=True, help_text="Local HH:MM; a due push waits from then.")
     quiet_hours_end = WallClockField(read_only=True, help_text="Local HH:MM; waiting pushes go then.")
     language = serializers.ChoiceField(
-        choices=LANGUAGE_CHOICES, read_only=True, help_text="en or ko; blank: the browser's Accept-Language decides."
+        choices=LANGUAGE_CHOICES,
+        read_only=True,
+        help_text=(
+            'en or ko: what error messages, pages, e-mails and pushes are written in; blank ("") follows the '
+            "request's Accept-Language (a device's locale for pushes), else English. Error codes stay English."
+        ),
     )
 
     class Meta:

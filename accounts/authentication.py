@@ -20,10 +20,13 @@ from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import Token
+
+from infrastructure.i18n import activate_for_user
 
 from .models import User
 
@@ -69,7 +72,21 @@ class _UsersByPrimaryKey:
 
 
 class SessionJWTAuthentication(JWTAuthentication):
-    """simplejwt's Bearer authentication, refusing tokens of ended sessions."""
+    """simplejwt's Bearer authentication, refusing tokens of ended sessions.
+
+    It is also where an API request learns its language: the first moment the
+    user row is in hand (loaded by simplejwt anyway, so no extra query). From
+    here on, throttles, permissions, validation, the error handler and the
+    renderer all speak the user's ``language`` setting; before it (a refused
+    token) and without a user, the ``Accept-Language`` choice of
+    ``infrastructure.i18n.LanguageMiddleware`` stands.
+    """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            activate_for_user(result[0], request)
+        return result
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -78,7 +95,7 @@ class SessionJWTAuthentication(JWTAuthentication):
     def get_validated_token(self, raw_token: bytes) -> Token:
         token = super().get_validated_token(raw_token)
         if session_ended(token):
-            raise InvalidToken({"detail": "This session has ended; sign in again.", "code": "token_not_valid"})
+            raise InvalidToken({"detail": _("This session has ended; sign in again."), "code": "token_not_valid"})
         return token
 
 

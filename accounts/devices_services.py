@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from infrastructure.api.errors import NotFoundError
 
@@ -67,9 +68,9 @@ def device_register(
 
 def device_delete(*, user: User, device_id: uuid.UUID) -> None:
     """Forgets one of ``user``'s devices; someone else's device is not found."""
-    deleted, _ = Device.objects.filter(user=user, uuid=device_id).delete()
+    deleted, _kinds = Device.objects.filter(user=user, uuid=device_id).delete()
     if not deleted:
-        raise NotFoundError("No such device.")
+        raise NotFoundError(_("No such device."))
 
 
 def device_deactivate(*, device: Device, reason: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -55,7 +56,7 @@ class FriendRequestInput(StrictSerializer):
 
     def validate(self, attrs: dict) -> dict:
         if ("user_id" in attrs) == ("email" in attrs):
-            raise serializers.ValidationError("Give either user_id or email.")
+            raise serializers.ValidationError(_("Give either user_id or email."))
         return attrs
 
 

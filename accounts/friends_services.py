@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from infrastructure.api.errors import ConflictError, DomainError, NotFoundError
 
@@ -36,7 +37,7 @@ def _find_user(*, user_id: UUID | None = None, email: str | None = None) -> User
     people = User.objects.filter(is_active=True)
     found = people.filter(uuid=user_id).first() if user_id else people.filter(email__iexact=email).first()
     if found is None:
-        raise NotFoundError("No one with that id or email.")
+        raise NotFoundError(_("No one with that id or email."))
     return found
 
 
@@ -55,19 +56,19 @@ def friend_request_send(
     already asked ``user``, this accepts their request instead: the result is
     a friendship either way the two people get there."""
     if (to_user_id is None) == (email is None):
-        raise DomainError("Give either user_id or email.", fields={"non_field_errors": ["Give one of the two."]})
+        raise DomainError(_("Give either user_id or email."), fields={"non_field_errors": [_("Give one of the two.")]})
     other = _find_user(user_id=to_user_id, email=email)
     if other.pk == user.pk:
-        raise SelfFriendRequestError("You cannot send a friend request to yourself.")
+        raise SelfFriendRequestError(_("You cannot send a friend request to yourself."))
     with transaction.atomic():
         _lock_pair(user, other)
         row = _row_between(user, other)
         if row is None:
             return Friendship.objects.create(from_user=user, to_user=other, created_at=now)
         if row.status == FriendshipStatus.ACCEPTED:
-            raise AlreadyFriendsError("You are already friends.")
+            raise AlreadyFriendsError(_("You are already friends."))
         if row.from_user_id == user.pk:
-            raise AlreadyRequestedError("You have already asked; waiting for an answer.")
+            raise AlreadyRequestedError(_("You have already asked; waiting for an answer."))
         return _accept(row, now)
 
 
@@ -86,7 +87,7 @@ def _pending_from(requester_id: UUID, to_user: User) -> Friendship:
         .first()
     )
     if row is None:
-        raise NotFoundError("No pending friend request from that person.")
+        raise NotFoundError(_("No pending friend request from that person."))
     return row
 
 
@@ -102,11 +103,11 @@ def friend_request_decline(*, user: User, from_user_id: UUID) -> None:
 
 
 def friend_request_cancel(*, user: User, to_user_id: UUID) -> None:
-    deleted, _ = Friendship.objects.filter(
+    deleted, _kinds = Friendship.objects.filter(
         from_user=user, to_user__uuid=to_user_id, status=FriendshipStatus.PENDING
     ).delete()
     if not deleted:
-        raise NotFoundError("You have no pending friend request to that person.")
+        raise NotFoundError(_("You have no pending friend request to that person."))
 
 
 def friend_remove(*, user: User, friend_id: UUID) -> None:
@@ -122,6 +123,6 @@ def friend_remove(*, user: User, friend_id: UUID) -> None:
             .first()
         )
         if row is None:
-            raise NotFoundError("That person is not your friend.")
+            raise NotFoundError(_("That person is not your friend."))
         row.delete()
         friendship_changed.publish(FriendshipChanged(users=(row.from_user, row.to_user), now_friends=False))

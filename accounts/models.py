@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 DAILY_GOAL_MIN = 100
 DAILY_GOAL_MAX = 100_000
@@ -28,13 +29,13 @@ def known_time_zones() -> frozenset[str]:
 
 def validate_timezone(value: str) -> None:
     if value not in known_time_zones():
-        raise ValidationError(f"Unknown time zone '{value}'.", code="invalid_timezone")
+        raise ValidationError(_("Unknown time zone '%(zone)s'.") % {"zone": value}, code="invalid_timezone")
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Everyone"
-    FRIENDS = "friends", "Friends only"
-    PRIVATE = "private", "Only me"
+    PUBLIC = "public", _("Everyone")
+    FRIENDS = "friends", _("Friends only")
+    PRIVATE = "private", _("Only me")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -80,9 +81,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     day_settings_changed = models.BooleanField(default=False, editable=False)
     visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC)
     quiet_hours_start = models.TimeField(
-        default=DEFAULT_QUIET_HOURS_START, help_text="Local time from which a due push waits (equal to the end: never)."
+        default=DEFAULT_QUIET_HOURS_START,
+        help_text=_("Local time from which a due push waits (equal to the end: never)."),
     )
-    quiet_hours_end = models.TimeField(default=DEFAULT_QUIET_HOURS_END, help_text="Local time when waiting pushes go.")
+    quiet_hours_end = models.TimeField(
+        default=DEFAULT_QUIET_HOURS_END, help_text=_("Local time when waiting pushes go.")
+    )
     # Blank: follow the browser's Accept-Language (pages, API messages), else English.
     language = models.CharField(max_length=8, choices=Language.choices, blank=True, default="")
     firebase_uid = models.CharField(max_length=128, unique=True, null=True, blank=True)
@@ -126,7 +130,7 @@ class Device(models.Model):
     token = models.CharField(max_length=255, unique=True)
     platform = models.CharField(max_length=8, choices=Platform.choices)
     app_version = models.CharField(max_length=32, blank=True)
-    locale = models.CharField(max_length=16, default="en", help_text="BCP 47, e.g. en-US or ko-KR.")
+    locale = models.CharField(max_length=16, default="en", help_text=_("BCP 47, e.g. en-US or ko-KR."))
     is_active = models.BooleanField(default=True)
     deactivated_reason = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=now)
@@ -140,8 +144,8 @@ class Device(models.Model):
 
 
 class FriendshipStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Accepted"
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
 
 
 class Friendship(models.Model):
@@ -171,12 +175,12 @@ class DaySettings(models.Model):
     changed either has no rows: their current values hold for every day."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="day_settings")
-    starts_on = models.DateField(help_text="The user's local day from which these settings hold.")
+    starts_on = models.DateField(help_text=_("The user's local day from which these settings hold."))
     daily_goal = models.PositiveIntegerField()
     timezone = models.CharField(max_length=64)
 
     class Meta:
-        verbose_name_plural = "day settings"
+        verbose_name_plural = _("day settings")
         constraints = [models.UniqueConstraint(fields=["user", "starts_on"], name="day_settings_key")]
 
     def __str__(self) -> str:

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone as django_timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from firebase_admin import auth as firebase_auth
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -78,7 +80,7 @@ def _check_password(password: str, user: User, field: str = "password") -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise InvalidInputError("Choose a stronger password.", fields={field: list(exc.messages)}) from exc
+        raise InvalidInputError(_("Choose a stronger password."), fields={field: list(exc.messages)}) from exc
 
 
 def user_create(
@@ -92,7 +94,7 @@ def user_create(
     email = User.objects.normalize_email(email)
     candidate = User(email=email, display_name=display_name, timezone=timezone, daily_goal=daily_goal)
     _check_password(password, candidate)
-    taken = ConflictError("An account with this email already exists.", fields={"email": ["Already registered."]})
+    taken = ConflictError(_("An account with this email already exists."), fields={"email": [_("Already registered.")]})
     if User.objects.filter(email__iexact=email).exists():
         raise taken
     try:
@@ -109,7 +111,7 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> User:
     request, so a refused attempt checks no password and a wrong one counts)."""
     user = authenticate(request, username=email, password=password)
     if user is None:
-        raise sign_in_guard.refused(request, email) or AuthenticationError("Email or password is wrong.")
+        raise sign_in_guard.refused(request, email) or AuthenticationError(_("Email or password is wrong."))
     signed_in(request=request, user=user)
     return user
 
@@ -132,7 +134,7 @@ def verify_password(*, request: HttpRequest, user: User, password: str, field: s
     sign_in_guard.check(request, username=_guard_account(user))
     if not user.check_password(password):
         sign_in_guard.failed(request, username=_guard_account(user))
-        raise InvalidInputError("The password is wrong.", fields={field: ["Wrong password."]})
+        raise InvalidInputError(_("The password is wrong."), fields={field: [_("Wrong password.")]})
 
 
 def _record_day_settings(user: User, *, before: tuple[int, str], now: datetime) -> None:
@@ -154,7 +156,9 @@ def _record_day_settings(user: User, *, before: tuple[int, str], now: datetime) 
 def user_update(*, user: User, now: datetime | None = None, **changes: object) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
-        raise InvalidInputError("These fields cannot be changed.", fields={name: ["Read-only."] for name in unknown})
+        raise InvalidInputError(
+            _("These fields cannot be changed."), fields={name: [_("Read-only.")] for name in unknown}
+        )
     visibility_before = user.visibility
     settings_before = (user.daily_goal, user.timezone)
     for name, value in changes.items():
@@ -206,7 +210,7 @@ def password_reset(*, user: User, new_password: str) -> None:
         _blacklist_all_refresh_tokens(user)
 
 
-SPENT_REFRESH = "This refresh token is invalid or already used."
+SPENT_REFRESH = gettext_lazy("This refresh token is invalid or already used.")
 
 
 def refresh_rotate(*, request: HttpRequest, refresh: str) -> TokenPair:
@@ -225,13 +229,13 @@ def refresh_rotate(*, request: HttpRequest, refresh: str) -> TokenPair:
         raise
     user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
-        raise AuthenticationError("This account no longer exists.")
+        raise AuthenticationError(_("This account no longer exists."))
     # simplejwt hints a BlacklistedToken; it returns get_or_create's (row, created).
     blacklisted: Any = token.blacklist()
-    _, spent_now = blacklisted
+    _row, spent_now = blacklisted
     if not spent_now:  # a concurrent refresh spent it first: used twice all the same
         _end_session(user, token.get(FAMILY_CLAIM))
-        raise AuthenticationError(SPENT_REFRESH)
+        raise AuthenticationError(str(SPENT_REFRESH))
     return tokens_for(user, rotated_from=token)
 
 
@@ -242,7 +246,7 @@ def refresh_revoke(*, refresh: str) -> None:
     # Blacklisting a deleted account's token would recreate its token rows, owned by nobody.
     user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM)).first()
     if user is None:
-        raise AuthenticationError("This account no longer exists.")
+        raise AuthenticationError(_("This account no longer exists."))
     token.blacklist()
     _end_session(user, token.get(FAMILY_CLAIM))
 
@@ -286,7 +290,7 @@ def _live_refresh_token(refresh: str) -> RefreshToken:
         # simplejwt hints Token | None; it takes the encoded token, checking signature, expiry and the blacklist.
         return RefreshToken(refresh)  # type: ignore[arg-type]
     except TokenError as exc:
-        raise AuthenticationError(SPENT_REFRESH) from exc
+        raise AuthenticationError(str(SPENT_REFRESH)) from exc
 
 
 def _blacklist_all_refresh_tokens(user: User) -> None:
@@ -320,16 +324,18 @@ def account_delete(
     (Firebase-only), a sign-in in the last five minutes."""
     if user.has_usable_password():
         if not password:
-            raise InvalidInputError("Give your password to delete the account.", fields={"password": ["Required."]})
+            raise InvalidInputError(
+                _("Give your password to delete the account."), fields={"password": [_("Required.")]}
+            )
         verify_password(request=request, user=user, password=password, field="password")
     elif signed_in_at is None or now.timestamp() - float(signed_in_at) > RECENT_SIGN_IN_SECONDS:
-        raise RecentSignInRequiredError("Sign in again (within the last five minutes) to delete the account.")
+        raise RecentSignInRequiredError(_("Sign in again (within the last five minutes) to delete the account."))
     user_delete(user=user)
 
 
 def _active(user: User) -> User:
     if not user.is_active:
-        raise AuthenticationError("This account is disabled.")
+        raise AuthenticationError(_("This account is disabled."))
     return user
 
 
@@ -351,18 +357,18 @@ def _firebase_user(id_token: str) -> tuple[User, bool]:
         app = firebase_app()
     except (OSError, ValueError) as exc:  # a missing or malformed service-account file
         logger.error("FIREBASE_CREDENTIALS is unusable: %s", exc)
-        raise ServiceUnavailableError("Firebase sign-in is misconfigured on this server.") from exc
+        raise ServiceUnavailableError(_("Firebase sign-in is misconfigured on this server.")) from exc
     if app is None:
-        raise ServiceUnavailableError("Firebase sign-in is not configured on this server.")
+        raise ServiceUnavailableError(_("Firebase sign-in is not configured on this server."))
     try:
         claims = firebase_auth.verify_id_token(id_token, app=app)
     except firebase_auth.ExpiredIdTokenError as exc:
-        raise AuthenticationError("The Firebase ID token has expired; get a fresh one.") from exc
+        raise AuthenticationError(_("The Firebase ID token has expired; get a fresh one.")) from exc
     except firebase_auth.CertificateFetchError as exc:
         logger.warning("firebase certificate fetch failed: %s", exc)
-        raise ServiceUnavailableError("Cannot reach Firebase to check the token; try again shortly.") from exc
+        raise ServiceUnavailableError(_("Cannot reach Firebase to check the token; try again shortly.")) from exc
     except (firebase_auth.InvalidIdTokenError, ValueError) as exc:
-        raise AuthenticationError("The Firebase ID token is not valid.") from exc
+        raise AuthenticationError(_("The Firebase ID token is not valid.")) from exc
 
     uid = claims["uid"]
     verified_email = claims.get("email") if claims.get("email_verified") else None
@@ -377,8 +383,8 @@ def _firebase_user(id_token: str) -> tuple[User, bool]:
                 if user.firebase_uid is not None:
                     # Re-linking would hand this account to whoever holds the new uid.
                     raise ConflictError(
-                        "This email already belongs to another Firebase sign-in.",
-                        fields={"email": ["Already linked."]},
+                        _("This email already belongs to another Firebase sign-in."),
+                        fields={"email": [_("Already linked.")]},
                     )
                 _active(user)
                 user.firebase_uid = uid

@@ -46,6 +46,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework.throttling import BaseThrottle
 
@@ -61,7 +62,7 @@ class SignInThrottledError(DomainError):
     code = "throttled"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many failed sign-in attempts. Try again in {retry_after} s.")
+        super().__init__(_("Too many failed sign-in attempts. Try again in %(seconds)d s.") % {"seconds": retry_after})
         self.retry_after = retry_after
 
 
@@ -237,7 +238,7 @@ def refused(request: HttpRequest, username: str | None) -> SignInThrottledError 
 def lockout_response(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
     """``AXES_LOCKOUT_CALLABLE``: what a refused attempt gets, at any door."""
     wait = max(1, _handler().retry_after(request, credentials))
-    message = f"Too many failed sign-in attempts. Try again in {wait} s."
+    message = _("Too many failed sign-in attempts. Try again in %(seconds)d s.") % {"seconds": wait}
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(error_body("throttled", message, retry_after=wait), status=429)
     else:

@@ -10,6 +10,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from infrastructure.api.errors import DomainError
@@ -63,7 +65,7 @@ class ChallengeAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_on"
     actions = ["refinalise", "export_results"]
 
-    @admin.action(description="Re-finalise: freeze the results again from today's daily totals (audited)")
+    @admin.action(description=_("Re-finalise: freeze the results again from today's daily totals (audited)"))
     def refinalise(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
         now, done = timezone.now(), 0
         for challenge in queryset:
@@ -73,9 +75,14 @@ class ChallengeAdmin(admin.ModelAdmin):
             except DomainError as error:
                 self.message_user(request, f"{challenge}: {error.message}", messages.WARNING)
         if done:
-            self.message_user(request, f"Re-finalised {done} challenge(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Re-finalised %(count)d challenge.", "Re-finalised %(count)d challenges.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
 
-    @admin.action(description="Export the final results as CSV")
+    @admin.action(description=_("Export the final results as CSV"))
     def export_results(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="challenge-results.csv"'

@@ -11,6 +11,7 @@ from typing import cast
 from uuid import UUID
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -287,7 +288,7 @@ def _me(request: Request) -> User:
 def _group_for(group_id: int, user: User) -> tuple[Group, Membership | None]:
     found = selectors.visible_group(group_id=group_id, user=user)
     if found is None:
-        raise NotFoundError("No such group.")
+        raise NotFoundError(_("No such group."))
     return found
 
 
@@ -295,7 +296,7 @@ def challenge_for(challenge_id: int, user: User, now) -> Challenge:
     """The challenge if the viewer may see it; frozen first if its grace window is over."""
     challenge = selectors.visible_challenge(challenge_id=challenge_id, user=user)
     if challenge is None:
-        raise NotFoundError("No such challenge.")
+        raise NotFoundError(_("No such challenge."))
     services.finalise_if_due(challenge=challenge, now=now)
     return challenge
 
@@ -365,10 +366,10 @@ class GroupMemberView(APIView):
         summary="Remove a member (owners and admins), or leave (yourself)",
     )
     def delete(self, request: Request, group_id: int, user_id: UUID) -> Response:
-        group, _ = _group_for(group_id, _me(request))
+        group, _membership = _group_for(group_id, _me(request))
         member = User.objects.filter(uuid=user_id).first()
         if member is None:
-            raise NotFoundError("Not a member of this group.")
+            raise NotFoundError(_("Not a member of this group."))
         services.group_remove_member(user=_me(request), group=group, member=member)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -434,12 +435,12 @@ class ChallengeListView(APIView):
         data = validated(ChallengeInput, request.data)
         group = None
         if data.get("group") is not None:
-            group, _ = _group_for(data["group"], _me(request))
+            group, _membership = _group_for(data["group"], _me(request))
         opponent = None
         if data.get("opponent") is not None:
             opponent = User.objects.filter(uuid=data["opponent"], is_active=True).first()
             if opponent is None:
-                raise NotFoundError("No such person.", fields={"opponent": ["No such person."]})
+                raise NotFoundError(_("No such person."), fields={"opponent": [_("No such person.")]})
         now = timezone.now()
         spec = services.ChallengeInput(
             name=data["name"],
@@ -487,7 +488,7 @@ class ChallengeJoinView(APIView):
         if data.get("team") is not None:
             team = Team.objects.filter(pk=data["team"], challenge=challenge).first()
             if team is None:
-                raise NotFoundError("No such team in this challenge.", fields={"team": ["No such team."]})
+                raise NotFoundError(_("No such team in this challenge."), fields={"team": [_("No such team.")]})
         entry = services.challenge_join(user=_me(request), challenge=challenge, team=team, now=now)
         body = {"challenge": challenge.pk, "team": entry.team_id, "joined_at": entry.joined_at.isoformat()}
         return Response(body, status=status.HTTP_201_CREATED)
@@ -565,7 +566,8 @@ class ChallengeResultsView(APIView):
         challenge = challenge_for(challenge_id, _me(request), now)
         if challenge.finalised_at is None:
             raise services.NotFinalError(
-                f"Not final yet: results freeze at {challenge.grace_ends_at.isoformat().replace('+00:00', 'Z')}."
+                _("Not final yet: results freeze at %(when)s.")
+                % {"when": challenge.grace_ends_at.isoformat().replace("+00:00", "Z")}
             )
         scope = Scope(params["scope"])
         page = selectors.board_page(

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT_DAILY_CAP = 30_000
 MIN_DAILY_CAP = 1_000
@@ -26,14 +27,14 @@ LATEST_OFFSET = timedelta(hours=12)
 
 
 class GroupVisibility(models.TextChoices):
-    PRIVATE = "private", "Private (members only)"
-    PUBLIC = "public", "Public (anyone may see it)"
+    PRIVATE = "private", _("Private (members only)")
+    PUBLIC = "public", _("Public (anyone may see it)")
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    MEMBER = "member", "Member"
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    MEMBER = "member", _("Member")
 
 
 class Group(models.Model):
@@ -68,38 +69,38 @@ class Membership(models.Model):
 
 
 class Kind(models.TextChoices):
-    TOTAL = "total", "Most steps"
-    GOAL_DAYS = "goal_days", "Most goal days"
-    STREAK = "streak", "Longest streak"
-    TEAM = "team", "Teams"
-    HEAD_TO_HEAD = "head_to_head", "Head to head"
-    GROUP_TARGET = "group_target", "Group target"
+    TOTAL = "total", _("Most steps")
+    GOAL_DAYS = "goal_days", _("Most goal days")
+    STREAK = "streak", _("Longest streak")
+    TEAM = "team", _("Teams")
+    HEAD_TO_HEAD = "head_to_head", _("Head to head")
+    GROUP_TARGET = "group_target", _("Group target")
 
 
 class TeamScoring(models.TextChoices):
-    TOTAL = "total", "Total of the members"
-    AVERAGE = "average", "Average per member"
+    TOTAL = "total", _("Total of the members")
+    AVERAGE = "average", _("Average per member")
 
 
 class State(models.TextChoices):
-    UPCOMING = "upcoming", "Upcoming"
-    RUNNING = "running", "Running"
-    GRACE = "grace", "Ended: late syncs still count"
-    FINAL = "final", "Final"
+    UPCOMING = "upcoming", _("Upcoming")
+    RUNNING = "running", _("Running")
+    GRACE = "grace", _("Ended: late syncs still count")
+    FINAL = "final", _("Final")
 
 
 class Challenge(models.Model):
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    starts_on = models.DateField(help_text="First day, in each participant's own local days.")
-    ends_on = models.DateField(help_text="Last day (inclusive).")
+    starts_on = models.DateField(help_text=_("First day, in each participant's own local days."))
+    ends_on = models.DateField(help_text=_("Last day (inclusive)."))
     group = models.ForeignKey(Group, on_delete=models.CASCADE, null=True, blank=True, related_name="challenges")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    daily_cap = models.PositiveIntegerField(default=DEFAULT_DAILY_CAP, help_text="Steps counted per day at most.")
+    daily_cap = models.PositiveIntegerField(default=DEFAULT_DAILY_CAP, help_text=_("Steps counted per day at most."))
     target = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="goal_days/streak: steps a day (default: the participant's goal); group_target: the total.",
+        help_text=_("goal_days/streak: steps a day (default: the participant's goal); group_target: the total."),
     )
     team_scoring = models.CharField(max_length=8, choices=TeamScoring.choices, default=TeamScoring.TOTAL)
     team_size_cap = models.PositiveIntegerField(null=True, blank=True)
@@ -183,8 +184,8 @@ class Participant(models.Model):
 
 
 class Scope(models.TextChoices):
-    PEOPLE = "people", "People"
-    TEAMS = "teams", "Teams"
+    PEOPLE = "people", _("People")
+    TEAMS = "teams", _("Teams")
 
 
 FORMER_PARTICIPANT = "former participant"
@@ -196,13 +197,13 @@ class Result(models.Model):
 
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="results")
     scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.PEOPLE)
-    position = models.PositiveIntegerField(help_text="Order in the table (ties ordered by who got there first).")
-    rank = models.PositiveIntegerField(help_text="Shared on equal scores: 1, 2, 2, 4.")
+    position = models.PositiveIntegerField(help_text=_("Order in the table (ties ordered by who got there first)."))
+    rank = models.PositiveIntegerField(help_text=_("Shared on equal scores: 1, 2, 2, 4."))
     score = models.FloatField()
     reached_at = models.DateTimeField(null=True, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    name = models.CharField(max_length=80, help_text="The person's or team's name when the results froze.")
+    name = models.CharField(max_length=80, help_text=_("The person's or team's name when the results froze."))
     team_name = models.CharField(max_length=80, blank=True)
     detail = models.JSONField(default=dict, blank=True)
 
@@ -225,7 +226,7 @@ class Finalisation(models.Model):
 
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="finalisations")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    trigger = models.CharField(max_length=16, help_text="sweep, read or staff")
+    trigger = models.CharField(max_length=16, help_text=_("sweep, read or staff"))
     reason = models.TextField(blank=True)
     rows = models.PositiveIntegerField(default=0)
     at = models.DateTimeField(default=now)

@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from infrastructure.api.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
@@ -59,7 +61,7 @@ class NotFinalError(ConflictError):
 
 
 def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "".join(secrets.choice(CODE_ALPHABET) for _position in range(CODE_LENGTH))
 
 
 def group_create(*, user: User, name: str, description: str = "", visibility: str, now: datetime) -> Group:
@@ -75,19 +77,19 @@ def group_create(*, user: User, name: str, description: str = "", visibility: st
 def group_join(*, user: User, code: str, now: datetime) -> Group:
     group = Group.objects.filter(invite_code=code.strip().upper()).first()
     if group is None:
-        raise NotFoundError("No group has this invite code.", fields={"code": ["Unknown or rotated code."]})
+        raise NotFoundError(_("No group has this invite code."), fields={"code": [_("Unknown or rotated code.")]})
     try:
         with transaction.atomic():
             Membership.objects.create(group=group, user=user, role=Role.MEMBER, joined_at=now)
     except IntegrityError:
-        raise ConflictError("You are already a member of this group.") from None
+        raise ConflictError(_("You are already a member of this group.")) from None
     return group
 
 
 def group_rotate_code(*, user: User, group: Group) -> Group:
     membership = selectors.membership_of(group=group, user=user)
     if membership is None or membership.role != Role.OWNER:
-        raise PermissionDeniedError("Only the group's owner can rotate its invite code.")
+        raise PermissionDeniedError(_("Only the group's owner can rotate its invite code."))
     group.invite_code = _new_code()
     group.save(update_fields=["invite_code"])
     return group
@@ -98,26 +100,26 @@ def group_remove_member(*, user: User, group: Group, member: User) -> None:
     mine = selectors.membership_of(group=group, user=user)
     theirs = selectors.membership_of(group=group, user=member)
     if theirs is None:
-        raise NotFoundError("Not a member of this group.")
+        raise NotFoundError(_("Not a member of this group."))
     if theirs.role == Role.OWNER:
-        raise ConflictError("The owner cannot be removed from their group.")
+        raise ConflictError(_("The owner cannot be removed from their group."))
     if member.pk != user.pk:
         if not selectors.can_manage(mine):
-            raise PermissionDeniedError("Only the group's owner and admins can remove members.")
+            raise PermissionDeniedError(_("Only the group's owner and admins can remove members."))
         if mine is not None and mine.role == Role.ADMIN and theirs.role == Role.ADMIN:
-            raise PermissionDeniedError("Only the owner can remove an admin.")
+            raise PermissionDeniedError(_("Only the owner can remove an admin."))
     theirs.delete()
 
 
 def group_set_role(*, user: User, group: Group, member: User, role: str) -> Membership:
     mine = selectors.membership_of(group=group, user=user)
     if mine is None or mine.role != Role.OWNER:
-        raise PermissionDeniedError("Only the group's owner can change roles.")
+        raise PermissionDeniedError(_("Only the group's owner can change roles."))
     theirs = selectors.membership_of(group=group, user=member)
     if theirs is None:
-        raise NotFoundError("Not a member of this group.")
+        raise NotFoundError(_("Not a member of this group."))
     if theirs.role == Role.OWNER or role == Role.OWNER:
-        raise ConflictError("A group has one owner.")
+        raise ConflictError(_("A group has one owner."))
     theirs.role = role
     theirs.save(update_fields=["role"])
     return theirs
@@ -145,27 +147,29 @@ def _check(spec: ChallengeInput, *, user: User, now: datetime) -> dict[str, list
     errors: dict[str, list[str]] = {}
     today = local_today(user, now)
     if spec.ends_on < spec.starts_on:
-        errors["ends_on"] = ["Must not be before starts_on."]
+        errors["ends_on"] = [_("Must not be before starts_on.")]
     elif (spec.ends_on - spec.starts_on).days + 1 > MAX_PERIOD_DAYS:
-        errors["ends_on"] = [f"A challenge lasts at most {MAX_PERIOD_DAYS} days."]
+        errors["ends_on"] = [_("A challenge lasts at most %(days)d days.") % {"days": MAX_PERIOD_DAYS}]
     if spec.starts_on < today:
-        errors["starts_on"] = [f"Must be today ({today.isoformat()}) or later."]
+        errors["starts_on"] = [_("Must be today (%(today)s) or later.") % {"today": today.isoformat()}]
     if spec.daily_cap is not None and not MIN_DAILY_CAP <= spec.daily_cap <= MAX_DAILY_CAP:
-        errors["daily_cap"] = [f"Must be between {MIN_DAILY_CAP:,} and {MAX_DAILY_CAP:,}."]
+        errors["daily_cap"] = [
+            _("Must be between %(first)s and %(last)s.") % {"first": f"{MIN_DAILY_CAP:,}", "last": f"{MAX_DAILY_CAP:,}"}
+        ]
     if spec.kind == Kind.GROUP_TARGET and not spec.target:
-        errors["target"] = ["A group target needs the number of steps to reach together."]
+        errors["target"] = [_("A group target needs the number of steps to reach together.")]
     if spec.target is not None and spec.kind not in (Kind.GOAL_DAYS, Kind.STREAK, Kind.GROUP_TARGET):
-        errors["target"] = ["Only goal_days, streak and group_target challenges have a target."]
+        errors["target"] = [_("Only goal_days, streak and group_target challenges have a target.")]
     if spec.kind in (Kind.GOAL_DAYS, Kind.STREAK) and spec.target is not None and not 100 <= spec.target <= 100_000:
-        errors["target"] = ["Must be between 100 and 100,000 steps a day."]
+        errors["target"] = [_("Must be between 100 and 100,000 steps a day.")]
     if spec.team_scoring is not None and spec.kind != Kind.TEAM:
-        errors["team_scoring"] = ["Only team challenges are scored by team."]
+        errors["team_scoring"] = [_("Only team challenges are scored by team.")]
     if spec.team_size_cap is not None and spec.kind != Kind.TEAM:
-        errors["team_size_cap"] = ["Only team challenges have teams."]
+        errors["team_size_cap"] = [_("Only team challenges have teams.")]
     if spec.opponent is not None and spec.kind != Kind.HEAD_TO_HEAD:
-        errors["opponent"] = ["Only head_to_head challenges have an opponent."]
+        errors["opponent"] = [_("Only head_to_head challenges have an opponent.")]
     if spec.opponent is not None and spec.opponent.pk == user.pk:
-        errors["opponent"] = ["Pick someone else."]
+        errors["opponent"] = [_("Pick someone else.")]
     return errors
 
 
@@ -175,13 +179,13 @@ def challenge_create(*, user: User, spec: ChallengeInput, now: datetime) -> Chal
         membership = selectors.membership_of(group=spec.group, user=user)
         if membership is None:
             if spec.group.visibility != GroupVisibility.PUBLIC:
-                raise NotFoundError("No such group.", fields={"group": ["No such group."]})
-            raise PermissionDeniedError("Only the group's members can start its challenges.")
+                raise NotFoundError(_("No such group."), fields={"group": [_("No such group.")]})
+            raise PermissionDeniedError(_("Only the group's members can start its challenges."))
         if not selectors.can_manage(membership):
-            raise PermissionDeniedError("Only the group's owner and admins can start its challenges.")
+            raise PermissionDeniedError(_("Only the group's owner and admins can start its challenges."))
     errors = _check(spec, user=user, now=now)
     if errors:
-        raise InvalidInputError("Nothing was stored: the challenge is invalid.", fields=errors)
+        raise InvalidInputError(_("Nothing was stored: the challenge is invalid."), fields=errors)
     with transaction.atomic():
         challenge = Challenge.objects.create(
             name=spec.name,
@@ -208,34 +212,54 @@ def _index_later(action, **kwargs) -> None:
     transaction.on_commit(lambda: action(**kwargs), robust=True)
 
 
+# Whole sentences per action, so each language can order its own words.
+_CLOSED_FOR = {
+    "join": (
+        gettext_lazy("This challenge is final: nobody can join it any more."),
+        gettext_lazy("This challenge has ended: nobody can join it any more."),
+    ),
+    "leave": (
+        gettext_lazy("This challenge is final: nobody can leave it any more."),
+        gettext_lazy("This challenge has ended: nobody can leave it any more."),
+    ),
+    "add a team to": (
+        gettext_lazy("This challenge is final: nobody can add a team to it any more."),
+        gettext_lazy("This challenge has ended: nobody can add a team to it any more."),
+    ),
+}
+
+
 def _open_for_entries(challenge: Challenge, now: datetime, action: str) -> None:
     state = challenge.state_at(now)
-    if state == State.FINAL:
-        raise ConflictError(f"This challenge is final: nobody can {action} it any more.")
-    if state == State.GRACE:
-        raise ConflictError(f"This challenge has ended: nobody can {action} it any more.")
+    if state in (State.FINAL, State.GRACE):
+        final, ended = _CLOSED_FOR[action]
+        raise ConflictError(str(final if state == State.FINAL else ended))
 
 
 def challenge_join(*, user: User, challenge: Challenge, team: Team | None, now: datetime) -> Participant:
     _open_for_entries(challenge, now, "join")
     if challenge.group is not None and selectors.membership_of(group=challenge.group, user=user) is None:
-        raise PermissionDeniedError("Join the group first: this challenge is for its members.")
+        raise PermissionDeniedError(_("Join the group first: this challenge is for its members."))
     if challenge.kind == Kind.TEAM and team is None:
-        raise InvalidInputError("Pick a team to join with.", fields={"team": ["This field is required."]})
+        raise InvalidInputError(_("Pick a team to join with."), fields={"team": [_("This field is required.")]})
     if challenge.kind != Kind.TEAM and team is not None:
-        raise InvalidInputError("This challenge has no teams.", fields={"team": ["This challenge has no teams."]})
+        raise InvalidInputError(_("This challenge has no teams."), fields={"team": [_("This challenge has no teams.")]})
     if team is not None and team.challenge_id != challenge.pk:
-        raise NotFoundError("No such team in this challenge.", fields={"team": ["No such team in this challenge."]})
+        raise NotFoundError(
+            _("No such team in this challenge."), fields={"team": [_("No such team in this challenge.")]}
+        )
     with transaction.atomic():
         # The challenge's row lock serialises joins: the head-to-head and team caps hold under races.
         Challenge.objects.select_for_update().filter(pk=challenge.pk).values_list("pk").get()
         if Participant.objects.filter(challenge=challenge, user=user).exists():
-            raise ConflictError("You have already joined this challenge.")
+            raise ConflictError(_("You have already joined this challenge."))
         if challenge.kind == Kind.HEAD_TO_HEAD:
             _check_duel_seat(challenge, user)
         cap = challenge.team_size_cap
         if team is not None and cap is not None and Participant.objects.filter(team=team).count() >= cap:
-            raise ConflictError(f"Team {team.name} is full ({challenge.team_size_cap} members).")
+            raise ConflictError(
+                _("Team %(team)s is full (%(cap)d members).") % {"team": team.name, "cap": challenge.team_size_cap}
+            )
         entry = Participant.objects.create(challenge=challenge, user=user, team=team, joined_at=now)
         _index_later(board_services.entry_changed, challenge=challenge, user=user)
         return entry
@@ -245,9 +269,9 @@ def _check_duel_seat(challenge: Challenge, user: User) -> None:
     seats = {challenge.created_by_id, challenge.opponent_id} - {None}
     taken = set(Participant.objects.filter(challenge=challenge).values_list("user_id", flat=True))
     if challenge.opponent_id is not None and user.pk not in seats:
-        raise ConflictError("This head-to-head is between two other people.")
+        raise ConflictError(_("This head-to-head is between two other people."))
     if len(taken) >= 2:
-        raise ConflictError("A head-to-head has two people, and both are in.")
+        raise ConflictError(_("A head-to-head has two people, and both are in."))
 
 
 def challenge_leave(*, user: User, challenge: Challenge, now: datetime) -> None:
@@ -255,24 +279,24 @@ def challenge_leave(*, user: User, challenge: Challenge, now: datetime) -> None:
     with transaction.atomic():
         entry = Participant.objects.filter(challenge=challenge, user=user).first()
         if entry is None:
-            raise ConflictError("You are not in this challenge.")
+            raise ConflictError(_("You are not in this challenge."))
         entry.delete()
         _index_later(board_services.entry_left, challenge=challenge, user_pk=user.pk, team_id=entry.team_id)
 
 
 def team_create(*, user: User, challenge: Challenge, name: str, now: datetime) -> Team:
     if challenge.kind != Kind.TEAM:
-        raise ConflictError("Only team challenges have teams.")
+        raise ConflictError(_("Only team challenges have teams."))
     _open_for_entries(challenge, now, "add a team to")
     if challenge.group is not None and selectors.membership_of(group=challenge.group, user=user) is None:
-        raise PermissionDeniedError("Join the group first: this challenge is for its members.")
+        raise PermissionDeniedError(_("Join the group first: this challenge is for its members."))
     try:
         with transaction.atomic():
             team = Team.objects.create(challenge=challenge, name=name, created_by=user, created_at=now)
             _index_later(board_services.team_added, team=team)
             return team
     except IntegrityError:
-        raise ConflictError(f"There is already a team called {name}.") from None
+        raise ConflictError(_("There is already a team called %(team)s.") % {"team": name}) from None
 
 
 # --- Provisional, then final ------------------------------------------------------
@@ -384,8 +408,8 @@ def finalise_due(*, now: datetime, limit: int = 100, trigger: str = "sweep") -> 
 def refinalise(*, staff: User, challenge: Challenge, reason: str, now: datetime) -> None:
     """Staff freeze the table again (after a correction, say); audited."""
     if not staff.is_staff:
-        raise PermissionDeniedError("Only staff can re-finalise a challenge.")
+        raise PermissionDeniedError(_("Only staff can re-finalise a challenge."))
     if challenge.state_at(now) != State.FINAL and now < challenge.grace_ends_at:
-        raise ConflictError("The challenge is still open; it finalises by itself after its grace window.")
+        raise ConflictError(_("The challenge is still open; it finalises by itself after its grace window."))
     reason = reason.strip() or "re-finalised by staff"
     finalise(challenge=challenge, now=now, trigger="staff", by=staff, reason=reason, force=True)

@@ -17,6 +17,7 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
@@ -45,7 +46,7 @@ class _LimitedTemporaryUpload(TemporaryFileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         if start + len(raw_data) > settings.IMPORT_MAX_UPLOAD_BYTES:
-            raise services.UploadTooLargeError(f"An import may be at most {settings.IMPORT_MAX_UPLOAD_BYTES:,} bytes.")
+            raise services.UploadTooLargeError(services.upload_too_large_message())
         return super().receive_data_chunk(raw_data, start)
 
 
@@ -132,10 +133,13 @@ class ImportListView(APIView):
         files, fields = request.FILES, request.POST
         unknown = sorted((set(files) | set(fields)) - {"file"})
         if unknown:
-            raise InvalidInputError("Invalid input.", fields={name: ["Unknown field."] for name in unknown})
+            raise InvalidInputError(_("Invalid input."), fields={name: [_("Unknown field.")] for name in unknown})
         upload = files.get("file")
         if upload is None or len(files.getlist("file")) != 1:
-            raise InvalidInputError("Invalid input in: file.", fields={"file": ["Send one file in the field `file`."]})
+            raise InvalidInputError(
+                _("Invalid input in: %(fields)s.") % {"fields": "file"},
+                fields={"file": [_("Send one file in the field `file`.")]},
+            )
         path = Path(upload.temporary_file_path())
         try:
             job = services.create_import(user=request.user, upload=path, file_name=upload.name or "", now=now)

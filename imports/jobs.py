@@ -28,9 +28,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from infrastructure.i18n import language_for
 from steps.changes import DayChange
 from steps.services import ImportedDay, publish_imported_changes, record_imported_steps
 
@@ -147,6 +149,13 @@ class _Run:
         ]
 
 
+def _cancelled(user: User) -> str:
+    # Stored with the job and shown by the API: in its owner's language (a
+    # reader's own error names a file and a line, and stays English).
+    with translation.override(language_for(user)):
+        return _("Cancelled.")
+
+
 def run_import(*, job_id: int, clock: Callable[[], datetime] = timezone.now) -> ImportJob | None:
     """Runs a queued job to its end. Returns None when another worker has it
     (or it was cancelled before it started)."""
@@ -166,12 +175,13 @@ def run_import(*, job_id: int, clock: Callable[[], datetime] = timezone.now) -> 
     try:
         _read_and_store(run)
     except _CancelledError:
-        error = "Cancelled."
+        error = _cancelled(run.user)
     except ReaderError as failure:
         error = str(failure)
     except Exception:
         logger.exception("import %s failed", job.uuid)
-        error = "Something went wrong on our side while importing; what was stored so far stays."
+        with translation.override(language_for(run.user)):
+            error = _("Something went wrong on our side while importing; what was stored so far stays.")
     finally:
         # The boards catch up once, for everything stored, even when a later file failed.
         try:
@@ -181,7 +191,7 @@ def run_import(*, job_id: int, clock: Callable[[], datetime] = timezone.now) -> 
         try:
             run.progress(force=True)
         except _CancelledError:
-            error = error or "Cancelled."
+            error = error or _cancelled(run.user)
         if not error:
             job.bytes_read = job.bytes_total
         job.status = Status.FAILED if error else Status.DONE

@@ -16,6 +16,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from infrastructure.api.errors import ConflictError, DomainError, NotFoundError
@@ -40,16 +41,21 @@ class ImportQuotaExceededError(DomainError):
     code = "import_quota_exceeded"
 
 
+def upload_too_large_message() -> str:
+    return _("An import may be at most %(bytes)s bytes.") % {"bytes": f"{settings.IMPORT_MAX_UPLOAD_BYTES:,}"}
+
+
 def check_quota(*, user: User, size: int, now: datetime) -> None:
     """Per upload and per user per day; callers check before storing a byte when they can."""
     if size > settings.IMPORT_MAX_UPLOAD_BYTES:
-        raise UploadTooLargeError(f"An import may be at most {settings.IMPORT_MAX_UPLOAD_BYTES:,} bytes.")
+        raise UploadTooLargeError(upload_too_large_message())
     today = ImportJob.objects.filter(user=user, created_at__gte=now - timedelta(days=1)).aggregate(
         total=Sum("bytes_total")
     )["total"]
     if (today or 0) + size > settings.IMPORT_MAX_BYTES_PER_DAY:
         raise ImportQuotaExceededError(
-            f"At most {settings.IMPORT_MAX_BYTES_PER_DAY:,} bytes of imports a day; try again tomorrow."
+            _("At most %(bytes)s bytes of imports a day; try again tomorrow.")
+            % {"bytes": f"{settings.IMPORT_MAX_BYTES_PER_DAY:,}"}
         )
 
 
@@ -86,12 +92,12 @@ def cancel_import(*, user: User, job_id: UUID, now: datetime) -> ImportJob:
     next batch (what it stored so far stays: it is correct data)."""
     job = ImportJob.objects.filter(user=user, uuid=job_id).first()
     if job is None:
-        raise NotFoundError("No such import.")
+        raise NotFoundError(_("No such import."))
     if ImportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
-        status=Status.FAILED, error="Cancelled.", finished_at=now, cancel_requested=True
+        status=Status.FAILED, error=_("Cancelled."), finished_at=now, cancel_requested=True
     ):
         remove_upload(job)
     elif not ImportJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(cancel_requested=True):
-        raise ConflictError("This import has already finished.")
+        raise ConflictError(_("This import has already finished."))
     job.refresh_from_db()
     return job

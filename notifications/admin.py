@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from infrastructure.db.replica import ReplicaChangelistMixin
 
@@ -38,12 +40,23 @@ class NotificationAdmin(ReplicaChangelistMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # rows come from the steps that earn them
 
-    @admin.action(description="Send the selected notifications again", permissions=["change"])
+    @admin.action(description=_("Send the selected notifications again"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         queued = services.resend_notifications(
             notification_ids=queryset.values_list("pk", flat=True), now=timezone.now()
         )
         skipped = queryset.count() - queued
-        self.message_user(request, f"Queued {queued} notification(s) to send again.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "Queued %(count)d notification to send again.", "Queued %(count)d notifications to send again.", queued
+            )
+            % {"count": queued},
+            messages.SUCCESS,
+        )
         if skipped:
-            self.message_user(request, f"{skipped} are being sent right now and were left alone.", messages.WARNING)
+            self.message_user(
+                request,
+                _("%(count)d are being sent right now and were left alone.") % {"count": skipped},
+                messages.WARNING,
+            )

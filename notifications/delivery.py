@@ -120,6 +120,8 @@ def _push(notification: Notification, device: Device) -> fcm.Push:
     text = text_for(
         kind=notification.kind,
         locale=device.locale,
+        # The user's setting wins over the device's locale (select_related: no query).
+        language=notification.user.language,
         steps=notification.steps,
         goal=notification.goal,
         data=notification.data,

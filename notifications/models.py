@@ -1,21 +1,22 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    GOAL_REACHED = "goal_reached", "Daily goal reached"
-    STREAK_AT_RISK = "streak_at_risk", "Streak at risk"
-    CHALLENGE_STARTED = "challenge_started", "Challenge started"
-    CHALLENGE_OVERTAKEN = "challenge_overtaken", "Overtaken in a challenge"
-    CHALLENGE_FINAL = "challenge_final", "Challenge result"
+    GOAL_REACHED = "goal_reached", _("Daily goal reached")
+    STREAK_AT_RISK = "streak_at_risk", _("Streak at risk")
+    CHALLENGE_STARTED = "challenge_started", _("Challenge started")
+    CHALLENGE_OVERTAKEN = "challenge_overtaken", _("Overtaken in a challenge")
+    CHALLENGE_FINAL = "challenge_final", _("Challenge result")
 
 
 class Status(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
     # Nothing to send to: the user had no active device when it was due.
-    SKIPPED = "skipped", "Skipped (no devices)"
+    SKIPPED = "skipped", _("Skipped (no devices)")
 
 
 class Notification(models.Model):
@@ -31,14 +32,14 @@ class Notification(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    day = models.DateField(help_text="The user's local calendar day the push is about.")
+    day = models.DateField(help_text=_("The user's local calendar day the push is about."))
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    subject = models.CharField(max_length=64, blank=True, default="", help_text="What it is about: challenge:<id>.")
-    data = models.JSONField(default=dict, blank=True, help_text="What the text says: a name, a place.")
+    subject = models.CharField(max_length=64, blank=True, default="", help_text=_("What it is about: challenge:<id>."))
+    data = models.JSONField(default=dict, blank=True, help_text=_("What the text says: a name, a place."))
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    steps = models.PositiveIntegerField(default=0, help_text="The day's total when the goal was reached.")
-    goal = models.PositiveIntegerField(default=0, help_text="The daily goal at that moment.")
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Claims so far, including lost ones.")
+    steps = models.PositiveIntegerField(default=0, help_text=_("The day's total when the goal was reached."))
+    goal = models.PositiveIntegerField(default=0, help_text=_("The daily goal at that moment."))
+    attempts = models.PositiveSmallIntegerField(default=0, help_text=_("Claims so far, including lost ones."))
     next_attempt_at = models.DateTimeField()
     lease_token = models.CharField(max_length=32, blank=True)
     leased_until = models.DateTimeField(null=True, blank=True)

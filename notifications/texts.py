@@ -1,7 +1,11 @@
-"""What a push says, in the device's language.
+"""What a push says, and in which language.
 
-A table rather than gettext catalogues: a handful of strings, chosen per
-device (not per request), and no compiled .mo files to ship.
+The language follows the one rule of ``infrastructure.i18n``, with the
+device's locale in the place of a browser's ``Accept-Language``: the user's
+``language`` setting, else the device's language, else English. A push is
+written per device, long after any request, so each text renders under
+``translation.override``; the words live in the site's one catalogue
+(``locale/ko/LC_MESSAGES/django.po``) like every other string.
 """
 
 from __future__ import annotations
@@ -9,39 +13,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from infrastructure.i18n import choose_language
+
 FALLBACK_LANGUAGE = "en"
 
-_GOAL_REACHED = {
-    "en": ("Daily goal reached!", "You walked {steps} steps and reached your goal of {goal}."),
-    "ko": ("일일 목표 달성!", "{steps}걸음을 걸어 목표 {goal}걸음을 달성했어요."),
+# (title, body) per kind; the placeholders are filled after translation.
+_TEXTS = {
+    "goal_reached": (
+        _("Daily goal reached!"),
+        _("You walked %(steps)s steps and reached your goal of %(goal)s."),
+    ),
+    "streak_at_risk": (
+        _("Keep your streak going"),
+        _("%(streak)s days in a row so far: %(left)s more steps today keeps it alive."),
+    ),
+    "challenge_started": (
+        _("%(challenge)s starts today"),
+        _("Your challenge is on: every step from today counts."),
+    ),
+    "challenge_overtaken": (
+        _("Overtaken in %(challenge)s"),
+        _("%(rival)s just passed you. Time for a walk?"),
+    ),
+    "challenge_final": (
+        _("%(challenge)s: final results"),
+        _("You finished %(place)s of %(count)s."),
+    ),
 }
-_STREAK_AT_RISK = {
-    "en": ("Keep your streak going", "{streak} days in a row so far: {left} more steps today keeps it alive."),
-    "ko": ("연속 기록을 지켜요", "{streak}일 연속 달성 중이에요. 오늘 {left}걸음만 더 걸으면 이어가요."),
-}
-_CHALLENGE_STARTED = {
-    "en": ("{challenge} starts today", "Your challenge is on: every step from today counts."),
-    "ko": ("오늘 {challenge} 시작", "챌린지가 시작됐어요. 오늘부터 모든 걸음이 기록돼요."),
-}
-_CHALLENGE_OVERTAKEN = {
-    "en": ("Overtaken in {challenge}", "{rival} just passed you. Time for a walk?"),
-    "ko": ("{challenge}에서 추월당했어요", "{rival}님이 방금 앞질렀어요. 걸으러 가볼까요?"),
-}
-_CHALLENGE_FINAL = {
-    "en": ("{challenge}: final results", "You finished {place} of {count}."),
-    "ko": ("{challenge} 최종 결과", "{count}명 중 {place}위로 마쳤어요."),
-}
-_CHALLENGE_FINAL_TOGETHER = {
-    "en": ("{challenge}: final results", "Together you walked {total} steps of {target}."),
-    "ko": ("{challenge} 최종 결과", "함께 목표 {target}걸음 중 {total}걸음을 걸었어요."),
-}
-_TABLES = {
-    "goal_reached": _GOAL_REACHED,
-    "streak_at_risk": _STREAK_AT_RISK,
-    "challenge_started": _CHALLENGE_STARTED,
-    "challenge_overtaken": _CHALLENGE_OVERTAKEN,
-    "challenge_final": _CHALLENGE_FINAL,
-}
+# A group target's final push: no places, one total.
+_FINAL_TOGETHER = (
+    _("%(challenge)s: final results"),
+    _("Together you walked %(total)s steps of %(target)s."),
+)
 
 
 @dataclass(frozen=True)
@@ -50,15 +56,14 @@ class PushText:
     body: str
 
 
-def language_of(locale: str) -> str:
-    """'ko-KR', 'ko_KR' and 'KO' are Korean; a language we do not write is English."""
-    language = locale.replace("_", "-").split("-")[0].lower()
-    return language if language in _GOAL_REACHED else FALLBACK_LANGUAGE
+def language_of(locale: str, setting: str = "") -> str:
+    """The user's setting if any, else the locale's language: 'ko-KR', 'ko_KR'
+    and 'KO' are Korean; a language we do not write is English."""
+    return choose_language(setting=setting, accept_language=locale.replace("_", "-"))
 
 
-def goal_reached_text(*, locale: str, steps: int, goal: int) -> PushText:
-    title, body = _GOAL_REACHED[language_of(locale)]
-    return PushText(title=title, body=body.format(steps=f"{steps:,}", goal=f"{goal:,}"))
+def goal_reached_text(*, locale: str, steps: int, goal: int, language: str = "") -> PushText:
+    return text_for(kind="goal_reached", locale=locale, steps=steps, goal=goal, language=language)
 
 
 def _ordinal(place: int) -> str:
@@ -66,18 +71,30 @@ def _ordinal(place: int) -> str:
     return f"{place}{suffix}"
 
 
-def text_for(*, kind: str, locale: str, steps: int = 0, goal: int = 0, data: dict[str, Any] | None = None) -> PushText:
-    """Any push's text; ``data`` holds what the kind names (challenge, rival, place, count, streak, left)."""
+def text_for(
+    *,
+    kind: str,
+    locale: str,
+    language: str = "",
+    steps: int = 0,
+    goal: int = 0,
+    data: dict[str, Any] | None = None,
+) -> PushText:
+    """Any push's text for a device with this ``locale``, for a user whose
+    ``language`` setting is given ("" follows the device); ``data`` holds what
+    the kind names (challenge, rival, place, count, streak, left, total, target)."""
+    chosen = language_of(locale, language)
+    values: dict[str, Any] = {
+        key: f"{value:,}" if isinstance(value, int) else value for key, value in (data or {}).items()
+    }
+    title, body = _TEXTS[kind]
     if kind == "goal_reached":
-        return goal_reached_text(locale=locale, steps=steps, goal=goal)
-    language = language_of(locale)
-    values = {key: f"{value:,}" if isinstance(value, int) else value for key, value in (data or {}).items()}
-    table = _TABLES[kind]
-    if kind == "challenge_final":
+        values = {"steps": f"{steps:,}", "goal": f"{goal:,}"}
+    elif kind == "challenge_final":
         if "place" in values:
             place = int(str(values["place"]).replace(",", ""))
-            values["place"] = _ordinal(place) if language == "en" else str(place)
+            values["place"] = _ordinal(place) if chosen == "en" else str(place)
         else:
-            table = _CHALLENGE_FINAL_TOGETHER
-    title, body = table[language]
-    return PushText(title=title.format(**values), body=body.format(**values))
+            title, body = _FINAL_TOGETHER
+    with translation.override(chosen):
+        return PushText(title=str(title) % values, body=str(body) % values)

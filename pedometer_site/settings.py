@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    # simplejwt's own app only for its message catalogues (no models): its token errors in Korean too.
+    "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -89,12 +91,12 @@ MIDDLEWARE = [
     "infrastructure.http.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Accept-Language, else English; the user's own setting wins (below, after authentication).
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.language.user_language_middleware",
+    # After authentication: a page speaks its session user's language (the API's
+    # user is known only inside DRF: accounts.authentication).
+    "infrastructure.i18n.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication: turns an attempt the sign-in guard refused into a 429.
@@ -118,6 +120,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE and LANGUAGES for <html lang> and a language picker.
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -394,7 +398,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Pedometer API",
     "DESCRIPTION": (
         "Step sync, history, leaderboards and goal notifications for the pedometer apps. "
-        'Every error has the shape {"error": {"code", "message", "fields"?}}.'
+        'Every error has the shape {"error": {"code", "message", "fields"?}}. '
+        "The message is in the user's `language` (see the profile), else the request's Accept-Language "
+        "(en, ko), else English; codes and field names are always English."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -449,6 +455,7 @@ IMPORT_MAX_RATIO = envint("IMPORT_MAX_RATIO", 200)
 
 # --- Internationalisation, static ------------------------------------------
 
+# The language of whoever has no setting and names none we write (README, "Languages").
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ko", "한국어")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -6,6 +6,7 @@ import datetime as dt
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -51,7 +52,9 @@ def checked_board_date(value: dt.date) -> dt.date:
     """A board's date, as REST and the board socket accept it: no board is ahead of tomorrow."""
     latest = timezone.now().date() + timedelta(days=1)  # the furthest-ahead zone's today
     if not EARLIEST_DATE <= value <= latest:
-        raise serializers.ValidationError(f"Must be between {EARLIEST_DATE} and {latest}.")
+        raise serializers.ValidationError(
+            _("Must be between %(first)s and %(last)s.") % {"first": EARLIEST_DATE, "last": latest}
+        )
     return value
 
 
@@ -113,7 +116,8 @@ class LeaderboardView(APIView):
     )
     def get(self, request: SignedInRequest, period: str) -> Response:
         if period not in {p.value for p in Period}:
-            raise serializers.ValidationError({"period": [f"Must be one of: {', '.join(p.value for p in Period)}."]})
+            choices = ", ".join(p.value for p in Period)
+            raise serializers.ValidationError({"period": [_("Must be one of: %(choices)s.") % {"choices": choices}]})
         params = validated(BoardQuery, request.query_params)
         now = timezone.now()
         day = params.get("date") or selectors.default_date(request.user, now)

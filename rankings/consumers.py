@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 from rest_framework import serializers
 
@@ -92,7 +93,7 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
         self.count_open()
         if getattr(self, "date_error", None):
             await self.send_json(
-                {"type": "error", "code": "validation_error", "message": "Bad date; showing today's board.",
+                {"type": "error", "code": "validation_error", "message": _("Bad date; showing today's board."),
                  "fields": self.date_error}
             )  # fmt: skip
         await self.send_json(snapshot)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that bring the named commands, for those that
 # are missing: promtool (package prometheus; its service is not started) for
-# the alert-rule tests, faketime for `make test-dates`, wrk for `make bench`.
+# the alert-rule tests, faketime for `make test-dates`, wrk for `make bench`,
+# msgfmt (package gettext) to compile the message catalogues (`make catalogues`).
 # Usage: scripts/debian_tools.sh COMMAND...
 set -euo pipefail
 
-declare -A package=([promtool]=prometheus [faketime]=faketime [wrk]=wrk)
+declare -A package=([promtool]=prometheus [faketime]=faketime [wrk]=wrk [msgfmt]=gettext)
 need=()
 for cmd in "$@"; do
   command -v "$cmd" >/dev/null || need+=("${package[$cmd]:?no package known for $cmd}")

@@ -17,6 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from infrastructure.api.errors import DomainError
@@ -44,11 +46,11 @@ class SourceFilter(admin.SimpleListFilter):
     """Device ids are unbounded, so the choices are coarse; any exact id works
     as ``?source=<id>`` (the search box matches ids exactly too)."""
 
-    title = "source"
+    title = _("source")
     parameter_name = "source"
 
     def lookups(self, request, model_admin):
-        return [(DEFAULT_SOURCE, "default (no device id)"), (NAMED_SOURCES, "named devices")]
+        return [(DEFAULT_SOURCE, _("default (no device id)")), (NAMED_SOURCES, _("named devices"))]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -60,8 +62,8 @@ class SourceFilter(admin.SimpleListFilter):
 
 
 class CorrectionForm(forms.Form):
-    steps = forms.IntegerField(min_value=0, help_text="The count this device's day should have.")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Kept in the audit trail.")
+    steps = forms.IntegerField(min_value=0, help_text=_("The count this device's day should have."))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Kept in the audit trail."))
 
 
 class _Echo:
@@ -129,12 +131,21 @@ class DailyStepsAdmin(ViewOnlyAdmin):
         context = {"activity_chart": chart, "export_url": export_url, **(extra_context or {})}
         return super().changelist_view(request, extra_context=context)
 
-    @admin.action(description="Mark selected flagged days as reviewed", permissions=["correct"])
+    @admin.action(description=_("Mark selected flagged days as reviewed"), permissions=["correct"])
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[DailySteps]) -> None:
         count = review_flagged_days(
             staff=_staff(request), ids=queryset.values_list("pk", flat=True), now=timezone.now()
         )
-        self.message_user(request, f"{count} flagged day record(s) marked as reviewed.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d flagged day record marked as reviewed.",
+                "%(count)d flagged day records marked as reviewed.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     def export_csv(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         """The rows the changelist shows under its current filters, search and
@@ -170,7 +181,7 @@ class DailyStepsAdmin(ViewOnlyAdmin):
             raise PermissionDenied
         record = self.get_object(request, unquote(object_id))
         if record is None:
-            raise Http404("No such day record.")
+            raise Http404(_("No such day record."))
         form = CorrectionForm(request.POST or None, initial={"steps": record.steps})
         if request.method == "POST" and form.is_valid():
             try:
@@ -190,13 +201,15 @@ class DailyStepsAdmin(ViewOnlyAdmin):
                 self.log_change(request, record, f"Corrected steps to {form.cleaned_data['steps']}.")
                 self.message_user(
                     request,
-                    f"Corrected. The user's total for {record.day} is now {change.new_total:,}.",
+                    _("Corrected. The user's total for %(day)s is now %(total)s.")
+                    % {"day": record.day, "total": f"{change.new_total:,}"},
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:steps_dailysteps_change", args=[record.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Correct {record.user} on {record.day} ({record.source})",
+            "title": _("Correct %(user)s on %(day)s (%(source)s)")
+            % {"user": record.user, "day": record.day, "source": record.source},
             "opts": self.model._meta,
             "original": record,
             "form": form,

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -42,7 +43,7 @@ class HoursQuery(StrictSerializer):
 
 
 class UUIDListField(serializers.CharField):
-    default_error_messages = {"invalid_id": "Not a valid id: {value!r}."}
+    default_error_messages = {"invalid_id": _("Not a valid id: {value!r}.")}
 
     def to_internal_value(self, data: Any) -> list[UUID]:  # type: ignore[override]  # text in, ids out
         text = super().to_internal_value(data)

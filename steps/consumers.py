@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.db import DatabaseError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import users_visible_to
@@ -66,7 +67,7 @@ class StepsConsumer(JsonSocketConsumer):
             return
         except DatabaseError:
             logger.warning("live: a steps message could not be stored", exc_info=True)
-            await self.send_error("service_unavailable", "Could not store the count just now; send it again.")
+            await self.send_error("service_unavailable", _("Could not store the count just now; send it again."))
             return
         if changes is None:
             await self.close_with(CLOSE_UNAUTHENTICATED)
@@ -94,7 +95,9 @@ class LiveConsumer(JsonSocketConsumer):
         self.watched: set[str] = set()  # public ids whose counts this socket may forward
         requested = _requested_ids(self.scope.get("query_string", b""))
         if len(requested) > MAX_WATCHED_USERS:
-            await self.send_error("too_many_users", f"Watch at most {MAX_WATCHED_USERS} users on one socket.")
+            await self.send_error(
+                "too_many_users", _("Watch at most %(count)d users on one socket.") % {"count": MAX_WATCHED_USERS}
+            )
             await self.close_with(CLOSE_BAD_REQUEST)
             return
         visible, refused = await database_sync_to_async(users_visible_to)(
@@ -109,7 +112,7 @@ class LiveConsumer(JsonSocketConsumer):
                 self.joined.append(group)
         except Exception:  # the channel layer (Redis) is down: nothing live to offer
             logger.warning("live: could not subscribe a watcher", exc_info=True)
-            await self.send_error("service_unavailable", "Live updates are unavailable; reconnect later.")
+            await self.send_error("service_unavailable", _("Live updates are unavailable; reconnect later."))
             await self.close_with(CLOSE_TRY_AGAIN_LATER)
             return
         self.watched = {str(user.uuid) for user in visible}
@@ -138,7 +141,7 @@ class LiveConsumer(JsonSocketConsumer):
         public_id = event["user"]
         if public_id not in self.watched:
             return
-        visible, _ = await database_sync_to_async(users_visible_to)(
+        visible, _hidden = await database_sync_to_async(users_visible_to)(
             viewer=cast(User, self.user), public_ids=[public_id]
         )
         if visible:

@@ -15,20 +15,23 @@ threshold until staff review it; a corrected day is capped for every source.
 from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT_SOURCE = "default"
 
 
 class DailySteps(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_steps")
-    day = models.DateField(help_text="The user's local calendar day.")
-    source = models.CharField(max_length=64, default=DEFAULT_SOURCE, help_text="The client's device id.")
+    day = models.DateField(help_text=_("The user's local calendar day."))
+    source = models.CharField(max_length=64, default=DEFAULT_SOURCE, help_text=_("The client's device id."))
     steps = models.PositiveIntegerField(default=0)
     distance_m = models.PositiveIntegerField(null=True, blank=True)
     floors = models.PositiveIntegerField(null=True, blank=True)
     flagged = models.BooleanField(
         default=False,
-        help_text="Unusually high: waiting for staff review, and counted in the day's total at the review threshold.",
+        help_text=_(
+            "Unusually high: waiting for staff review, and counted in the day's total at the review threshold."
+        ),
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -38,8 +41,8 @@ class DailySteps(models.Model):
     updated_at = models.DateTimeField(default=now)
 
     class Meta:
-        verbose_name = "day record"
-        verbose_name_plural = "day records"
+        verbose_name = _("day record")
+        verbose_name_plural = _("day records")
         constraints = [models.UniqueConstraint(fields=["user", "day", "source"], name="daily_steps_key")]
         indexes = [
             models.Index(fields=["day"]),
@@ -52,8 +55,8 @@ class DailySteps(models.Model):
 
 class HourlySteps(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hourly_steps")
-    hour_start = models.DateTimeField(help_text="Start of the hour, UTC.")
-    day = models.DateField(help_text="The local day the hour belongs to.")
+    hour_start = models.DateTimeField(help_text=_("Start of the hour, UTC."))
+    day = models.DateField(help_text=_("The local day the hour belongs to."))
     source = models.CharField(max_length=64, default=DEFAULT_SOURCE)
     steps = models.PositiveIntegerField(default=0)
     flagged = models.BooleanField(default=False)
@@ -61,7 +64,7 @@ class HourlySteps(models.Model):
     updated_at = models.DateTimeField(default=now)
 
     class Meta:
-        verbose_name = "hour record"
+        verbose_name = _("hour record")
         constraints = [models.UniqueConstraint(fields=["user", "hour_start", "source"], name="hourly_steps_key")]
         indexes = [models.Index(fields=["user", "day", "source"])]
 
@@ -80,7 +83,7 @@ class DayTotal(models.Model):
     ceiling = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Set by a staff correction: no sync from any device raises the day above it.",
+        help_text=_("Set by a staff correction: no sync from any device raises the day above it."),
     )
 
     class Meta:

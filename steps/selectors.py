@@ -15,6 +15,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import day_settings, users_visible_to
@@ -103,9 +104,11 @@ def day_history(*, user: User, start: date | None, end: date | None, now: dateti
     if start is None:
         start = end - timedelta(days=DEFAULT_HISTORY_DAYS - 1)
     if start > end:
-        raise StepsValidationError("Bad date range.", fields={"from": ["Must not be after `to`."]})
+        raise StepsValidationError(_("Bad date range."), fields={"from": [_("Must not be after `to`.")]})
     if (end - start).days + 1 > MAX_HISTORY_DAYS:
-        raise StepsValidationError("Bad date range.", fields={"to": [f"At most {MAX_HISTORY_DAYS} days at a time."]})
+        raise StepsValidationError(
+            _("Bad date range."), fields={"to": [_("At most %(days)d days at a time.") % {"days": MAX_HISTORY_DAYS}]}
+        )
     stored = _totals(user, start, end)
     settings = day_settings(user)
     days = []
@@ -160,8 +163,8 @@ def step_summary(*, user: User, now: datetime) -> StepSummary:
     today = local_today(user, now)
     settings = day_settings(user)
     goal = settings.goal_on(today)
-    week_start, _ = week_bounds(today)
-    month_start, _ = month_bounds(today)
+    week_start, _week_end = week_bounds(today)
+    month_start, _month_end = month_bounds(today)
     window_start = min(week_start, month_start, today - timedelta(days=30))
     recent = _totals(user, window_start, today)
 
@@ -202,7 +205,10 @@ def steps_of_users(*, viewer: User, ids: Sequence[UUID], day: date | None, now: 
     asked; the others are simply absent. Without a day, each user's own local
     today, as ``/ws/live`` shows it (``today_totals``)."""
     if len(ids) > MAX_USERS_PER_LOOKUP:
-        raise StepsValidationError("Too many ids.", fields={"ids": [f"At most {MAX_USERS_PER_LOOKUP} ids at a time."]})
+        raise StepsValidationError(
+            _("Too many ids."),
+            fields={"ids": [_("At most %(count)d ids at a time.") % {"count": MAX_USERS_PER_LOOKUP}]},
+        )
     visible = {user.uuid: user for user in users_visible_to(viewer=viewer, public_ids=ids)[0]}
     days = {user.pk: day or local_today(user, now) for user in visible.values()}
     totals = {

@@ -14,6 +14,7 @@ from typing import Any, cast
 from django.db import connection, transaction
 from django.db.models import Field, Model, Sum
 from django.db.models.constants import OnConflict
+from django.utils.translation import gettext as _
 
 from accounts.events import AccountDeleted
 from accounts.models import User
@@ -61,27 +62,39 @@ class _Errors:
 
     def raise_if_any(self) -> None:
         if self.fields:
-            raise StepsValidationError("Nothing was stored: some items are invalid.", fields=self.fields)
+            raise StepsValidationError(_("Nothing was stored: some items are invalid."), fields=self.fields)
 
 
 def _check_bounds(errors: _Errors, collection: str, index: int, field: str, value: int | None, top: int) -> None:
     if value is not None and not 0 <= value <= top:
-        errors.item(collection, index, field, f"Must be between 0 and {top:,}.")
+        errors.item(collection, index, field, _("Must be between 0 and %(top)s.") % {"top": f"{top:,}"})
 
 
 def _check_day(errors: _Errors, collection: str, index: int, field: str, day: date, today: date, max_age: int | None):
     if day > today + timedelta(days=CLOCK_SKEW_DAYS):
-        errors.item(collection, index, field, f"Is in the future (your local today is {today.isoformat()}).")
+        errors.item(
+            collection,
+            index,
+            field,
+            _("Is in the future (your local today is %(today)s).") % {"today": today.isoformat()},
+        )
     elif max_age is not None and day < today - timedelta(days=max_age):
-        errors.item(collection, index, field, f"Is more than {max_age} days ago; older days cannot be synced.")
+        errors.item(
+            collection,
+            index,
+            field,
+            _("Is more than %(days)d days ago; older days cannot be synced.") % {"days": max_age},
+        )
 
 
 def check_sync_size(item_count: int) -> None:
     """Callers may check this before parsing a large body item by item."""
     if item_count > MAX_ITEMS_PER_SYNC:
         raise StepsValidationError(
-            "Nothing was stored: too many items.",
-            fields={"non_field_errors": [f"At most {MAX_ITEMS_PER_SYNC} days and hours in one sync."]},
+            _("Nothing was stored: too many items."),
+            fields={
+                "non_field_errors": [_("At most %(count)d days and hours in one sync.") % {"count": MAX_ITEMS_PER_SYNC}]
+            },
         )
 
 
@@ -92,7 +105,7 @@ def validate_sync(
     check_sync_size(len(days) + len(hours))
     errors = _Errors()
     if not source or len(source) > 64:
-        errors.whole("source", "Must be 1 to 64 characters.")
+        errors.whole("source", _("Must be 1 to 64 characters."))
     today = local_today(user, now)
     for index, sample in enumerate(days):
         _check_day(errors, "days", index, "date", sample.day, today, max_age_days)
@@ -101,10 +114,10 @@ def validate_sync(
         _check_bounds(errors, "days", index, "floors", sample.floors, MAX_FLOORS)
     for index, hour in enumerate(hours):
         if hour.start.tzinfo is None:
-            errors.item("hours", index, "start", "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00.")
+            errors.item("hours", index, "start", _("Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00."))
             continue
         if not is_hour_start(hour.start):
-            errors.item("hours", index, "start", "Must be the start of an hour at its own UTC offset.")
+            errors.item("hours", index, "start", _("Must be the start of an hour at its own UTC offset."))
         _check_day(errors, "hours", index, "start", hour.start.date(), today, max_age_days)
         _check_bounds(errors, "hours", index, "steps", hour.steps, MAX_HOURLY_STEPS)
     errors.raise_if_any()
@@ -349,8 +362,13 @@ def _write_hours(
     over = [day.isoformat() for day in days if sums[day] > MAX_DAILY_STEPS]
     if over:
         raise StepsValidationError(
-            "Nothing was stored: some items are invalid.",
-            fields={"hours": [f"The hours of {', '.join(over)} add up to more than {MAX_DAILY_STEPS:,} steps a day."]},
+            _("Nothing was stored: some items are invalid."),
+            fields={
+                "hours": [
+                    _("The hours of %(days)s add up to more than %(top)s steps a day.")
+                    % {"days": ", ".join(over), "top": f"{MAX_DAILY_STEPS:,}"}
+                ]
+            },
         )
     rows = [
         HourlySteps(
@@ -488,14 +506,21 @@ def correct_daily_steps(
 ) -> DayChange:
     """A staff correction: the only write that may lower a count. Audited."""
     if not staff.is_staff:
-        raise StaffOnlyError("Only staff can correct step counts.")
+        raise StaffOnlyError(_("Only staff can correct step counts."))
     if not reason.strip():
-        raise StepsValidationError("Say why the count is corrected.", fields={"reason": ["This field is required."]})
+        raise StepsValidationError(
+            _("Say why the count is corrected."), fields={"reason": [_("This field is required.")]}
+        )
     if not 0 <= steps <= MAX_DAILY_STEPS:
-        raise StepsValidationError("Out of range.", fields={"steps": [f"Must be between 0 and {MAX_DAILY_STEPS:,}."]})
+        raise StepsValidationError(
+            _("Out of range."),
+            fields={"steps": [_("Must be between 0 and %(top)s.") % {"top": f"{MAX_DAILY_STEPS:,}"}]},
+        )
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
-        row, _ = DailySteps.objects.get_or_create(user=user, day=day, source=source, defaults={"created_at": now})
+        row, _created = DailySteps.objects.get_or_create(
+            user=user, day=day, source=source, defaults={"created_at": now}
+        )
         StepCorrection.objects.create(
             user=user,
             day=day,
@@ -530,7 +555,7 @@ def review_flagged_days(*, staff: User, ids: Iterable[int], now: datetime) -> in
     """Staff looked at unusual days and let them stand; returns how many were
     flagged. Those days now count in full: their totals are recomputed."""
     if not staff.is_staff:
-        raise StaffOnlyError("Only staff can review step counts.")
+        raise StaffOnlyError(_("Only staff can review step counts."))
     with transaction.atomic():
         rows = list(DailySteps.objects.select_for_update().filter(pk__in=list(ids), flagged=True))
         DailySteps.objects.filter(pk__in=[row.pk for row in rows]).update(

@@ -13,10 +13,12 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from infrastructure.api.errors import validation_error_parts, validation_message
 from infrastructure.api.serializers import (
+    SUPPORTED_RANGE,
     StrictSerializer,
     SupportedDateField,
     SupportedDateTimeField,
@@ -28,7 +30,7 @@ from .models import DEFAULT_SOURCE
 from .services import StepsValidationError, check_sync_size
 
 # A missing count and a null one are the same mistake to a phone; say it one way.
-REQUIRED: dict[str, Any] = {"null": "This field is required."}
+REQUIRED: dict[str, Any] = {"null": _("This field is required.")}
 
 
 class WholeNumberField(serializers.IntegerField):
@@ -44,7 +46,7 @@ class OffsetDateTimeField(SupportedDateTimeField):
     """An instant written with its UTC offset. A bare wall-clock time would have
     to be guessed in some zone, so it is refused rather than guessed."""
 
-    default_error_messages = {"naive": "Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00."}
+    default_error_messages = {"naive": _("Needs a time zone offset, e.g. 2026-11-25T08:00:00+09:00.")}
 
     def enforce_timezone(self, value: datetime) -> datetime:
         # Kept at the offset it was written with (DRF would move it to the server's zone):
@@ -52,7 +54,7 @@ class OffsetDateTimeField(SupportedDateTimeField):
         if timezone.is_naive(value):
             self.fail("naive")
         if not in_supported_range(value.date()):
-            self.fail("out_of_range")
+            self.fail("out_of_range", **SUPPORTED_RANGE)
         return value
 
 

@@ -14,11 +14,17 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 logger = logging.getLogger(__name__)
+
+StrOrPromise = str | Promise  # a message, or one translated when it is shown
 
 
 class DomainError(Exception):
@@ -57,7 +63,7 @@ class ServiceUnavailableError(DomainError):
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
+    default_detail = gettext_lazy("Request body too large.")
     default_code = "request_too_large"
 
 
@@ -113,9 +119,9 @@ def validation_message(fields: dict[str, Any]) -> str:
     """What the error says to people about these fields."""
     if set(fields) == {"non_field_errors"}:
         first = fields["non_field_errors"]
-        return first[0] if isinstance(first, list) and first else "Invalid input."
-    names = ", ".join(sorted(fields))
-    return f"Invalid input in: {names}."
+        return first[0] if isinstance(first, list) and first else _("Invalid input.")
+    names = ", ".join(sorted(fields))  # field names stay English, like the keys of "fields"
+    return _("Invalid input in: %(fields)s.") % {"fields": names}
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -154,35 +160,46 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         fields = None
         if isinstance(detail, dict):
             # simplejwt puts a dict here: {"detail": ..., "code": ..., "messages": [...]}
-            message = str(detail.get("detail", "Request failed."))
+            message = str(detail.get("detail", _("Request failed.")))
             code = str(detail.get("code", code))
         else:
-            message = str(detail) if detail else "Request failed."
+            message = str(detail) if detail else _("Request failed.")
         wait = getattr(exc, "wait", None)  # Throttled sets it in __init__; its stub does not say so
         if isinstance(exc, exceptions.Throttled) and wait is not None:
             extra["retry_after"] = max(1, int(wait + 0.999))
             response["Retry-After"] = str(extra["retry_after"])
+            # DRF formats the number into its msgid before looking it up, so no
+            # catalogue can translate it; the same English sentence, translatable.
+            message = " ".join(
+                (
+                    _("Request was throttled."),
+                    ngettext(
+                        "Expected available in %(wait)d second.", "Expected available in %(wait)d seconds.", int(wait)
+                    )
+                    % {"wait": int(wait)},
+                )
+            )
     response.data = error_body(code, message, fields, **extra)
     return response
 
 
-def json_error_view(status_code: int, code: str, message: str):
+def json_error_view(status_code: int, code: str, message: StrOrPromise):
     def view(request, exception=None):
-        return JsonResponse(error_body(code, message), status=status_code)
+        return JsonResponse(error_body(code, str(message)), status=status_code)
 
     return view
 
 
-handler404_json = json_error_view(404, "not_found", "Not found.")
-handler500_json = json_error_view(500, "server_error", "Something went wrong on our side.")
+handler404_json = json_error_view(404, "not_found", gettext_lazy("Not found."))
+handler500_json = json_error_view(500, "server_error", gettext_lazy("Something went wrong on our side."))
 
 # What Django's own error pages become on an API path.
-_PAGE_ERRORS = {
-    400: ("bad_request", "Bad request."),
-    403: ("permission_denied", "You do not have permission to perform this action."),
-    404: ("not_found", "Not found."),
-    405: ("method_not_allowed", "Method not allowed."),
-    500: ("server_error", "Something went wrong on our side."),
+_PAGE_ERRORS: dict[int, tuple[str, StrOrPromise]] = {
+    400: ("bad_request", gettext_lazy("Bad request.")),
+    403: ("permission_denied", gettext_lazy("You do not have permission to perform this action.")),
+    404: ("not_found", gettext_lazy("Not found.")),
+    405: ("method_not_allowed", gettext_lazy("Method not allowed.")),
+    500: ("server_error", gettext_lazy("Something went wrong on our side.")),
 }
 
 
@@ -203,8 +220,15 @@ def api_error_shape_middleware(get_response):
             and request.path.startswith("/api/")
             and response.get("Content-Type", "").startswith("text/html")
         ):
-            code, message = _PAGE_ERRORS.get(response.status_code, ("error", "Request failed."))
-            return JsonResponse(error_body(code, message), status=response.status_code)
+            code, message = _PAGE_ERRORS.get(response.status_code, ("error", gettext_lazy("Request failed.")))
+            # This middleware sits outside the one that chose the page's language
+            # (infrastructure.i18n): speak the language the page said it spoke.
+            with translation.override(response.get("Content-Language") or None):
+                shaped = JsonResponse(error_body(code, str(message)), status=response.status_code)
+            for header in ("Content-Language", "Vary"):
+                if header in response:
+                    shaped[header] = response[header]
+            return shaped
         return response
 
     return middleware

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils import json
@@ -39,7 +40,7 @@ class JSONBodyParser(JSONParser):
         try:
             data = json.loads(stream.read().decode(encoding), parse_constant=json.strict_constant)
         except (ValueError, RecursionError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from exc
         if _has_lone_surrogate(data):
-            raise ParseError("JSON parse error - a string holds an unpaired surrogate.")
+            raise ParseError(_("JSON parse error - a string holds an unpaired surrogate."))
         return data

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,7 +16,7 @@ _HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 class WallClockField(serializers.Field):
     """A local time of day as ``HH:MM`` (no seconds, no offset: it is the user's wall clock)."""
 
-    default_error_messages = {"invalid": "Use a local time as HH:MM, e.g. 22:00."}
+    default_error_messages = {"invalid": _("Use a local time as HH:MM, e.g. 22:00.")}
 
     def to_representation(self, value: time) -> str:
         return value.strftime("%H:%M")
@@ -33,7 +34,7 @@ class StrictSerializer(serializers.Serializer):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
             # DRF's CharField turns 42 or true into "42" or "True"; the schema says string, so does this.
             not_strings = sorted(
                 name
@@ -43,7 +44,7 @@ class StrictSerializer(serializers.Serializer):
                 and not isinstance(data[name], str)
             )
             if not_strings:
-                raise serializers.ValidationError({name: ["Not a valid string."] for name in not_strings})
+                raise serializers.ValidationError({name: [_("Not a valid string.")] for name in not_strings})
         return super().to_internal_value(data)
 
 
@@ -53,7 +54,9 @@ class StrictSerializer(serializers.Serializer):
 # where adding a day or a time zone overflows.
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
-OUT_OF_RANGE = f"Must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+# DRF fills the braces when a field fails (``self.fail("out_of_range", **SUPPORTED_RANGE)``).
+OUT_OF_RANGE = _("Must be between {first} and {last}.")
+SUPPORTED_RANGE = {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()}
 
 
 def in_supported_range(day: date) -> bool:
@@ -66,7 +69,7 @@ class SupportedDateField(serializers.DateField):
     def to_internal_value(self, value: Any) -> date:
         day = super().to_internal_value(value)
         if not in_supported_range(day):
-            self.fail("out_of_range")
+            self.fail("out_of_range", **SUPPORTED_RANGE)
         return day
 
 
@@ -76,7 +79,7 @@ class SupportedDateTimeField(serializers.DateTimeField):
     def enforce_timezone(self, value: datetime) -> datetime:
         # Before any conversion: 9999-12-31T23:00-01:00 has no UTC datetime at all.
         if not in_supported_range(value.date()):
-            self.fail("out_of_range")
+            self.fail("out_of_range", **SUPPORTED_RANGE)
         return super().enforce_timezone(value)
 
 

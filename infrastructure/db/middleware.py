@@ -13,6 +13,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from infrastructure import metrics
 from infrastructure.api.errors import error_body
@@ -36,7 +37,7 @@ def database_unavailable_response() -> HttpResponse:
     retry_after = settings.DB_UNAVAILABLE_RETRY_AFTER
     body = error_body(
         "database_unavailable",
-        "The service is briefly unavailable. Please retry shortly.",
+        _("The service is briefly unavailable. Please retry shortly."),
         retry_after=retry_after,
     )
     response = JsonResponse(body, status=503)
@@ -45,7 +46,7 @@ def database_unavailable_response() -> HttpResponse:
 
 
 def database_busy_response() -> HttpResponse:
-    body = error_body("database_busy", "Too many changes at once. Please retry shortly.", retry_after=1)
+    body = error_body("database_busy", _("Too many changes at once. Please retry shortly."), retry_after=1)
     response = JsonResponse(body, status=503)
     response["Retry-After"] = "1"
     return response

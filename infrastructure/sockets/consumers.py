@@ -26,9 +26,12 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import translation
+from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from infrastructure import metrics
+from infrastructure.i18n import language_for
 
 from .auth import CLOSE_UNAUTHENTICATED
 
@@ -93,9 +96,23 @@ class TokenBucket:
         return False
 
 
+def scope_language(scope: dict) -> str:
+    """A socket's language by the one rule (``infrastructure.i18n``): its user's
+    setting, else the handshake's ``Accept-Language``, else English. The auth
+    middleware has loaded the user by the time a consumer runs: no query."""
+    header = next((value for name, value in scope.get("headers", []) if name == b"accept-language"), b"")
+    return language_for(scope.get("user"), header.decode("latin-1"))
+
+
 class DirectDispatchMixin:
     """For async consumers whose database work all goes through
     ``database_sync_to_async`` (which closes stale connections itself).
+
+    Every message is handled in the socket's language (``scope_language``),
+    worked out once: a message's text, and any validation error raised while
+    handling it, speaks it. ``override`` is safe across the awaits: Django keeps
+    the active language per asyncio task (a context variable), each socket has
+    its own task, and ``database_sync_to_async`` carries it into its thread.
 
     Channels runs ``close_old_connections()`` before every message, frames and
     group events alike: a hop to the one thread per process that also runs
@@ -108,7 +125,11 @@ class DirectDispatchMixin:
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        language = getattr(self, "_language", None)
+        if language is None:
+            language = self._language = scope_language(self.scope)  # type: ignore[attr-defined]
+        with translation.override(language):
+            await handler(message)
 
 
 class CountedSocketMixin:
@@ -155,7 +176,9 @@ class JsonSocketConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncWebsocket
             logger.warning("sockets: the channel layer is down; refusing a socket with 1013", exc_info=True)
             if (await receive())["type"] == "websocket.connect":
                 await send({"type": "websocket.accept"})
-                body = {"type": "error", "code": "service_unavailable", "message": "Live updates are unavailable."}
+                with translation.override(scope_language(scope)):
+                    message = str(_("Live updates are unavailable."))
+                body = {"type": "error", "code": "service_unavailable", "message": message}
                 await send({"type": "websocket.send", "text": json.dumps(body)})
                 await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
 
@@ -182,7 +205,7 @@ class JsonSocketConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncWebsocket
             await self.channel_layer.group_add(session_group(self.user.uuid), self.channel_name)
         except Exception:  # the channel layer (Redis) is down: nothing live to offer
             logger.warning("sockets: could not join the session group", exc_info=True)
-            await self.send_error("service_unavailable", "Live updates are unavailable; reconnect later.")
+            await self.send_error("service_unavailable", _("Live updates are unavailable; reconnect later."))
             await self.close_with(CLOSE_TRY_AGAIN_LATER)
             return False
         self.session_joined = True
@@ -211,7 +234,7 @@ class JsonSocketConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncWebsocket
         await self.send(text_data=json.dumps(content, cls=DjangoJSONEncoder))
 
     async def send_error(self, code: str, message: str, fields: dict | None = None, **extra: Any) -> None:
-        body: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        body: dict[str, Any] = {"type": "error", "code": code, "message": str(message)}
         if fields:
             body["fields"] = fields
         body.update(extra)
@@ -231,20 +254,23 @@ class JsonSocketConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncWebsocket
             elif self.refusals == 1:
                 await self.send_error(
                     "throttled",
-                    f"More than {self.messages_per_second:g} messages a second: slow down or the socket closes.",
+                    _("More than %(rate)s messages a second: slow down or the socket closes.")
+                    % {"rate": f"{self.messages_per_second:g}"},
                     retry_after=1,
                 )
             return
         self.refusals = 0
         message = self._decode(text_data)
         if message is None:
-            await self.send_error("malformed_request", "Each message must be one JSON object, sent as text.")
+            await self.send_error("malformed_request", _("Each message must be one JSON object, sent as text."))
             return
         kind = message.get("type")
         handler_name = self.message_handlers.get(kind) if isinstance(kind, str) else None
         if handler_name is None:
             known = ", ".join(sorted(self.message_handlers))
-            await self.send_error("unknown_type", f"Unknown message type; this socket takes: {known}.")
+            await self.send_error(
+                "unknown_type", _("Unknown message type; this socket takes: %(types)s.") % {"types": known}
+            )
             return
         handler: Callable[[dict], Awaitable[None]] = getattr(self, handler_name)
         await handler(message)

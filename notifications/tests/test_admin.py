@@ -50,7 +50,7 @@ def test_resend_sends_the_selected_notifications_again(
         )
 
     assert response.status_code == 200
-    assert "Queued 1 notification(s) to send again." in response.text
+    assert "Queued 1 notification to send again." in response.text
     notification.refresh_from_db()
     assert (notification.status, notification.attempts, notification.last_error) == (Status.SENT, 1, "")
     assert len(fcm.delivered_to("phone")) == 1

@@ -148,3 +148,14 @@ def test_deleting_the_account_documents_its_password_and_the_recent_sign_in_rule
     assert "recent_sign_in_required" in delete["responses"]["403"]["description"]
     login = schema["paths"]["/api/v1/auth/login"]["post"]
     assert "429" in login["responses"] and "Threat model" in login["description"]
+
+
+def test_the_profile_documents_its_language_and_blank_following_the_browser(schema):
+    components = schema["components"]["schemas"]
+    for name in ("User", "PatchedProfileInputRequest"):
+        language = components[name]["properties"]["language"]
+        refs = {item["$ref"].rsplit("/", 1)[1] for item in language["oneOf"]}
+        assert refs == {"LanguageEnum", "BlankEnum"}, name
+        assert "Accept-Language" in language["description"]
+    assert components["LanguageEnum"]["enum"] == ["en", "ko"]
+    assert "Accept-Language" in schema["info"]["description"]

@@ -169,7 +169,12 @@ class FirebaseProject:
 
 
 def websocket(
-    path: str, *, token: str | None = None, bearer: str | None = None, origin: str | None = "http://localhost"
+    path: str,
+    *,
+    token: str | None = None,
+    bearer: str | None = None,
+    origin: str | None = "http://localhost",
+    accept_language: str | None = None,
 ):
     """A Channels test socket on the real ASGI application (origin check and
     token middleware included). ``token`` goes in the query, ``bearer`` in
@@ -179,6 +184,8 @@ def websocket(
     from pedometer_site.asgi import application
 
     headers = [(b"origin", origin.encode())] if origin else []
+    if accept_language is not None:
+        headers.append((b"accept-language", accept_language.encode()))
     subprotocols = None
     if token is not None:
         path += ("&" if "?" in path else "?") + f"token={token}"

@@ -125,7 +125,7 @@ def test_the_review_action_clears_flags_and_records_the_reviewer():
     response = client.post(
         CHANGELIST, {"action": "mark_reviewed", "_selected_action": [flagged.pk, plain.pk]}, follow=True
     )
-    assert b"1 flagged day record(s) marked as reviewed." in response.content
+    assert b"1 flagged day record marked as reviewed." in response.content
     flagged.refresh_from_db()
     plain.refresh_from_db()
     assert (flagged.flagged, flagged.reviewed_by, flagged.reviewed_at, flagged.steps) == (False, staff, NOW, 70_000)

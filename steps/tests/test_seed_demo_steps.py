@@ -34,3 +34,6 @@ def test_demo_walkers_get_thirty_days_of_steps_and_friends_and_a_second_run_adds
     assert Friendship.objects.filter(status=FriendshipStatus.ACCEPTED).count() == 450
     assert not DailySteps.objects.filter(flagged=True).exists()
     assert snapshot() == first
+    # Seoul's walkers and a second staff account show the Korean side of the demo.
+    assert set(walkers.filter(timezone="Asia/Seoul").values_list("language", flat=True)) == {"ko"}
+    assert User.objects.get(email="staff-ko@example.com").language == "ko"

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Friendship, FriendshipStatus, User, Visibility
+from accounts.models import Friendship, FriendshipStatus, Language, User, Visibility
 from accounts.services import user_update
 from challenges.demo import seed_challenges
 from steps.local_days import local_day_bounds, local_today
@@ -21,6 +21,7 @@ from steps.services import DaySample, HourSample, record_steps
 
 STAFF_EMAIL = "staff@example.com"
 STAFF_PASSWORD = "walk-the-talk-2026"  # noqa: S105 - printed for the local demo on purpose
+STAFF_KO_EMAIL = "staff-ko@example.com"  # the same password; sees the admin in Korean
 DEMO_PASSWORD = "demo-walker-2026"  # noqa: S105
 # The account whose personal page (/me/) shows every feature: a running streak,
 # a goal raised 12 days ago (the goal line steps up), and days with no data.
@@ -67,7 +68,7 @@ class Command(BaseCommand):
             f"Demo data ready: {len(users)} walkers, {DEMO_DAYS} days of steps, {friendships} friendships, "
             f"{challenges} new challenges (/challenges/)."
         )
-        self.stdout.write(f"Staff sign-in at /admin/: {STAFF_EMAIL} / {STAFF_PASSWORD}")
+        self.stdout.write(f"Staff sign-in at /admin/: {STAFF_EMAIL} / {STAFF_PASSWORD} ({STAFF_KO_EMAIL}: in Korean)")
         self.stdout.write(f"Any walker signs in with walker<N>@example.com / {DEMO_PASSWORD}")
         self.stdout.write(
             f"The personal page (/me/) with a streak, a goal change and gaps: {DEMO_EMAIL} / {DEMO_PASSWORD}"
@@ -81,11 +82,14 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 name = f"{FIRST_NAMES[(n - 1) % len(FIRST_NAMES)]} {chr(ord('A') + (n - 1) // len(FIRST_NAMES))}."
+                zone = rng.choice(TIMEZONES)
                 user = User.objects.create(
                     email=email,
                     password=password_hash,
                     display_name=name,
-                    timezone=rng.choice(TIMEZONES),
+                    timezone=zone,
+                    # Seoul's walkers read the site, its messages and their pushes in Korean.
+                    language=Language.KOREAN if zone == "Asia/Seoul" else "",
                     daily_goal=rng.choice([6_000, 8_000, 10_000, 10_000, 12_000]),
                     visibility=rng.choices(list(Visibility), weights=[8, 1, 1])[0],
                 )
@@ -115,6 +119,10 @@ class Command(BaseCommand):
     def _staff(self) -> None:
         if not User.objects.filter(email=STAFF_EMAIL).exists():
             User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD, display_name="Staff")
+        if not User.objects.filter(email=STAFF_KO_EMAIL).exists():
+            User.objects.create_superuser(
+                STAFF_KO_EMAIL, STAFF_PASSWORD, display_name="운영자", language=Language.KOREAN
+            )
 
     def _steps(self, user: User, now: datetime) -> None:
         """A month of days and today's hours. Each value depends only on the walker
