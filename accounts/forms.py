@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
-from django.utils import translation
+from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from infrastructure.api.errors import DomainError
 
 from . import api, services
+from .emails import PasswordResetForm as LocalisedPasswordResetForm
 from .models import DAILY_GOAL_MAX, DAILY_GOAL_MIN, DEFAULT_DAILY_GOAL, Language, User, Visibility, known_time_zones
 
 if TYPE_CHECKING:
@@ -189,24 +189,9 @@ class PasswordChangeForm(ApiCheckedForm):
         return cleaned
 
 
-class ResetRequestForm(DescribedErrorsMixin, PasswordResetForm):
+class ResetRequestForm(DescribedErrorsMixin, LocalisedPasswordResetForm):
     """Django's form (it sends nothing, and says nothing different, for an
     unknown address); the e-mail is written in the account's own language."""
-
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        language = getattr(context.get("user"), "language", "") or translation.get_language()
-        with translation.override(language):
-            super().send_mail(
-                subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name
-            )
 
 
 class ResetPasswordForm(DescribedErrorsMixin, SetPasswordForm):

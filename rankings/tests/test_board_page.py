@@ -43,7 +43,7 @@ def test_rolling7_is_a_tab_and_sums_the_last_seven_days(client):
     html = html_of(response)
     assert rows(html) == [("1", "Ann", "3,000")]
     assert '<a href="?period=rolling7" aria-current="page">Last 7 days</a>' in html
-    assert "<caption>Steps in the last 7 days" in html
+    assert '<caption id="board-caption">Steps in the last 7 days' in html
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ def test_signed_out_visitors_see_todays_public_board(client):
     walk(make_user(display_name="Shy", visibility=Visibility.FRIENDS), 15_000, TODAY)
     html = client.get("/").content.decode()
     assert rows(html) == [("1", "Ann", "12,345"), ("2", "Bo", "9,000")]
-    assert "<caption>Steps today" in html
+    assert '<caption id="board-caption">Steps today' in html
     assert '<th scope="col" class="rank">Rank</th>' in html
     assert 'aria-live="polite"' in html
     assert 'href="/login/?next=/"' in html
@@ -54,7 +54,7 @@ def test_tabs_switch_to_the_week_and_month(client):
     walk(make_user(display_name="Ann"), 5_000, TODAY)
     html = client.get("/?period=week").content.decode()
     assert '<a href="?period=week" aria-current="page">This week</a>' in html
-    assert "<caption>Steps this week" in html
+    assert '<caption id="board-caption">Steps this week' in html
     assert rows(html) == [("1", "Ann", "5,000")]
     assert 'data-period="month"' in client.get("/?period=month").content.decode()
 
