@@ -30,7 +30,7 @@ run: venv  ## Serve the embedded default with demo data on http://127.0.0.1:$(PO
 	DEBUG=true $(PY) manage.py migrate --no-input -v0
 	DEBUG=true $(PY) manage.py seed_demo
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
-	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
+	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536 --ws-per-message-deflate false
 
 test: venv services browser tools lint imports typecheck deploy-check  ## The whole suite, on MariaDB and Redis, with a real browser
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)

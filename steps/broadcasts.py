@@ -11,6 +11,7 @@ never raised.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import date
 
@@ -35,10 +36,15 @@ def user_group(public_id: object) -> str:
     return f"user.{public_id}"
 
 
+STEP_MESSAGE_KEYS = ("type", "user", "date", "steps")
+
+
 def step_event(*, user: User, day: date, steps: int) -> dict:
     """The event watchers receive, as sent on the socket (``type`` names the
-    consumer's handler as well)."""
-    return {"type": "steps", "user": str(user.uuid), "date": day.isoformat(), "steps": steps}
+    consumer's handler as well), plus ``text``: that message rendered once here,
+    so each watching socket forwards it instead of encoding it again."""
+    message = {"type": "steps", "user": str(user.uuid), "date": day.isoformat(), "steps": steps}
+    return {**message, "text": json.dumps(message)}
 
 
 # An import rewrites history (one rebuild at its end, no per-day event); a

@@ -1,15 +1,18 @@
 """/ws/live/: watch people's totals move, within the visibility rules."""
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
 from accounts.models import Friendship, FriendshipStatus
 from pedometer_site.tests.testing import make_user, signed_in, websocket
+from steps.broadcasts import user_group
 from steps.services import DaySample, record_steps
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -111,6 +114,47 @@ async def test_write_through_record_steps_reaches_the_watcher_after_commit():
     }
     # A count that changes nothing (lower) sends nothing.
     await write(walker, 100)
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_a_count_is_rendered_once_and_reaches_each_of_its_watchers_and_no_one_else():
+    # With thousands of watchers of one walker, encoding the message once per socket was
+    # per-socket CPU on every write: the writer renders it once, each socket forwards it.
+    _, first_access = await signed_in()
+    _, second_access = await signed_in()
+    _, other_access = await signed_in()
+    walker, someone_else = await new_user(), await new_user()
+    layer = get_channel_layer()
+    published = await layer.new_channel()
+    await layer.group_add(user_group(walker.uuid), published)
+    first, second = await watch(first_access, walker), await watch(second_access, walker)
+    other = await watch(other_access, someone_else)
+    for socket in (first, second, other):
+        await subscribed(socket)
+    await write(walker, 4321)
+    expected = {"type": "steps", "user": str(walker.uuid), "date": "2026-11-25", "steps": 4321}
+    event = await asyncio.wait_for(layer.receive(published), 2)
+    assert json.loads(event["text"]) == expected
+    assert await first.receive_from(timeout=2) == event["text"]
+    assert await second.receive_from(timeout=2) == event["text"]
+    assert await other.receive_nothing(timeout=0.3)
+    for socket in (first, second, other):
+        await socket.disconnect()
+
+
+async def test_an_event_from_a_process_on_the_previous_release_reaches_watchers_as_documented():
+    # During a rolling deploy, older processes publish events without the rendered text.
+    _, access = await signed_in()
+    walker = await new_user()
+    socket = await watch(access, walker)
+    await subscribed(socket)
+    event = {"type": "steps", "user": str(walker.uuid), "date": "2026-11-25", "steps": 77}
+    await get_channel_layer().group_send(user_group(walker.uuid), event)
+    assert await socket.receive_json_from(timeout=2) == event
+    # Addressed to the group but about someone the socket does not watch: never forwarded.
+    stranger = {"type": "steps", "user": str(uuid.uuid4()), "date": "2026-11-25", "steps": 5}
+    await get_channel_layer().group_send(user_group(walker.uuid), {**stranger, "text": json.dumps(stranger)})
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
 
