@@ -1,23 +1,39 @@
-"""Live updates: push (WebSockets + Redis channel layer) against the original
-design (every watcher polls an HTTP endpoint that reads the database once a
-second), with the same clients, in one run. Prints figures; asserts nothing.
+"""Live updates at scale: WebSockets on two server processes with the Redis
+channel layer, and (at 1,000 sockets) the original design it replaced, every
+watcher polling an HTTP endpoint that reads the database once a second.
+Prints figures; asserts nothing.
 
-    .venv/bin/python bench/live.py            # about two and a half minutes
+    .venv/bin/python bench/live.py                    # 10,000 sockets (what `make bench` runs), ~3 minutes
+    .venv/bin/python bench/live.py --watchers 1000    # 1,000 sockets + polling, as measured before issue #16
 
-It starts its own MariaDB (port 3407) and Redis (port 6479) in a temporary
-directory, so the database's ``Questions`` counter sees only this run, and
-two uvicorn processes (``bench.live_app:application``: the real app plus the
-polling endpoint). Then:
+It starts its own MariaDB and Redis on free ports in a temporary directory (so
+the database's ``Questions`` counter sees only this run) and two uvicorn
+processes (``bench.live_app:application``: the real app plus the polling
+endpoint) with the image's socket options. The open-files limit is raised to
+the hard limit (``RLIMIT_NOFILE``; the servers inherit it). Then:
 
-1. push, 1,000 sockets split over the two processes: 800 on ``/ws/live/``
-   each watching 10 of 50 walkers, 200 on the real ``/ws/rankings/day/``
-   (coalesced feed); idle, then walkers sync through the REST API
-   (``POST /api/v1/steps/sync``, an httpx keep-alive pool per process) at a
-   steady rate; latency from write to delivery at every watcher;
-2. the same with 100 sockets, to show the database load does not follow the
-   number of watchers;
-3. polling, 1,000 clients (the same watchers), then 100: idle, then the same
-   writes; latency from write to the first poll that shows it.
+1. push, N sockets (10,000 by default): 80% on ``/ws/live/`` (the friends'
+   feed: each watches 10 walkers), 20% on the real ``/ws/rankings/day/``
+   (coalesced feed). The sockets live in client processes (2 above 1,000
+   sockets) on uvloop, socket n on server process n mod 2: the clients split
+   themselves over both ports, no proxy in between. Walkers sync through the
+   REST API (``POST /api/v1/steps/sync``, an httpx keep-alive pool per server)
+   at a steady rate, each in turn. The first 100 walkers get a head start that
+   keeps them on the board's top 100, so each of their writes is a row every
+   board socket must get; the others' writes reach their user feeds only.
+   Printed: connect time, server RSS per process before and after connecting
+   and per socket, Redis memory per socket, write -> watcher p50/p95/p99 per
+   feed kind with delivered/expected, database queries a second, CPU, load;
+2. the same with a tenth of the sockets and the same writes: the database's
+   queries a second must not follow the number of watchers;
+3. (``--poll``, the default up to 1,000 sockets) polling, N clients, then
+   N/10: idle, then the same writes; latency to the first poll that shows it.
+
+Defaults: up to 1,000 sockets, 50 walkers at 10 writes a second (the old
+figures' workload: every user-feed socket gets 2 messages a second); above,
+1,000 walkers at 20 writes a second (each walker syncs every 50 s while
+someone watches; each write reaches 80 user feeds, a leader's the boards too).
+``BENCH_PROFILE=/tmp/p`` writes a cProfile of each server's event loop.
 
 Everything stops in a ``finally``.
 """
