@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -9,6 +10,7 @@ import pytest
 import time_machine
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from accounts.models import Friendship, FriendshipStatus
 from pedometer_site.tests.testing import make_user, signed_in, websocket
@@ -141,6 +143,32 @@ async def test_a_count_is_rendered_once_and_reaches_each_of_its_watchers_and_no_
     assert await other.receive_nothing(timeout=0.3)
     for socket in (first, second, other):
         await socket.disconnect()
+
+
+async def test_a_sync_does_not_wait_for_a_busy_socket_server_to_tell_its_watchers():
+    # The thread a sync runs on is shared by every request of the process. With thousands
+    # of sockets the event loop is often busy for a while (a board message is a burst of
+    # a thousand sends): a broadcast that waited for the loop held every sync behind it.
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"] != "channels_redis.pubsub.RedisPubSubChannelLayer":
+        pytest.skip("the Redis pub/sub layer publishes from the sync's thread; the in-memory one cannot")
+    _, access = await signed_in()
+    walker = await new_user()
+    socket = await watch(access, walker)
+    await subscribed(socket)
+    finished: list[float] = []
+
+    def sync() -> None:
+        record_steps(user=walker, days=[DaySample(TODAY, 4321)], now=NOW)
+        finished.append(time.monotonic())
+
+    syncing = asyncio.create_task(database_sync_to_async(sync)())
+    await asyncio.sleep(0)  # the sync starts on its thread
+    time.sleep(1.5)  # on purpose: the event loop is busy
+    busy_until = time.monotonic()
+    await syncing
+    assert finished[0] < busy_until
+    assert (await socket.receive_json_from(timeout=2))["steps"] == 4321
+    await socket.disconnect()
 
 
 async def test_an_event_from_a_process_on_the_previous_release_reaches_watchers_as_documented():
