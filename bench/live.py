@@ -524,6 +524,8 @@ async def _client_loop(conn) -> None:
             recording[0] = True
             load.start()
             conn.send("started")
+        elif name == "count":
+            conn.send(sum(len(seen) for seen in observed))
         elif name == "stop":
             recording[0] = False
             figures = load.figures()
@@ -676,6 +678,16 @@ async def push_phase(
     load_writing = os.getloadavg()
     rss2 = [rss_bytes(pid) for pid in pids]
     write_window = write_s + 1.0
+    # Late deliveries count as delivered (their latency says how late): wait until
+    # nothing new has arrived for 2 s, at most 30 s.
+    drained_at, last_count, quiet_since = time.monotonic() + 30, -1, time.monotonic()
+    while time.monotonic() < drained_at:
+        count = sum(await asyncio.gather(*(client.ask("count") for client in clients)))
+        if count != last_count:
+            last_count, quiet_since = count, time.monotonic()
+        elif time.monotonic() - quiet_since >= 2:
+            break
+        await asyncio.sleep(0.5)
     answers = await asyncio.gather(*(client.ask("stop", ledger.values, ledger.times) for client in clients))
     await asyncio.gather(*(client.ask("close") for client in clients))
     # Channels unsubscribes closed sockets in the background: let it finish before
