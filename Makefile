@@ -42,7 +42,7 @@ run: venv catalogues  ## Serve the embedded default with demo data on http://127
 	DEBUG=true $(PY) manage.py migrate --no-input -v0
 	DEBUG=true $(PY) manage.py seed_demo
 	@# uvicorn: the server the cluster, the shutdown and the cross-process tests prove (README, "ASGI server")
-	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536
+	DEBUG=true $(PY) -m uvicorn pedometer_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --ws-max-size 65536 --ws-per-message-deflate false
 
 demo-walker: venv  ## Beside `make run`: walker1 syncs 400 more steps every 3 s through the API, so the board moves
 	DEBUG=true $(PY) manage.py demo_walker --url http://127.0.0.1:$(PORT)

@@ -72,3 +72,16 @@ async def application(scope, receive, send):
         await send({"type": "http.response.body", "body": payload})
         return None
     return await site_application(scope, receive, send)
+
+
+if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=<path> bench/live.py: where the event loop's time goes
+    import cProfile
+    import signal
+
+    _profile = cProfile.Profile()
+    _profile.enable()
+
+    def _dump(signum, frame) -> None:
+        _profile.dump_stats(f"{os.environ['BENCH_PROFILE']}.{os.getpid()}")
+
+    signal.signal(signal.SIGUSR1, _dump)

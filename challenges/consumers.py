@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from accounts.models import User
 from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED
 from infrastructure.sockets.consumers import CLOSE_TRY_AGAIN_LATER, CountedSocketMixin, DirectDispatchMixin
-from rankings.board_feed import BoardFeed, board_group, rows_message
+from rankings.board_feed import BoardFeed, board_group, rows_text
 
 from . import board_services, selectors, services
 from .api import board_body, entry_body
@@ -85,7 +85,7 @@ class ChallengeBoardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonW
             await self.channel_layer.group_discard(board_group(*self.board), self.channel_name)
 
     async def board_rows(self, event: dict) -> None:
-        await self.send_json(rows_message(event))
+        await self.send(text_data=rows_text(event))
 
     @database_sync_to_async
     def _snapshot(self, user, challenge_id: int) -> dict | None:

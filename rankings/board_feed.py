@@ -25,7 +25,7 @@ Wiring (rankings' consumer of ``/ws/rankings/<period>/``, which joins
     feed = BoardFeed(rows_for=public_rows_for, group_for=lambda period, key: board_group(period))
     # connect:    group_add(...) as now, then feed.watch(period, key)
     # disconnect: feed.unwatch(period, key), then group_discard(...)
-    # its board_rows handler stays as it is: the event is {"type": "board.rows", "period", "key", "rows"}
+    # its board_rows handler sends rows_text(event): the event is {"type": "board.rows", "period", "key", "text"}
     # and after commit, instead of a group_send per write:
     note_board_changes(period=period, key=key, users=[str(user.uuid)])
 """
@@ -33,6 +33,7 @@ Wiring (rankings' consumer of ``/ws/rankings/<period>/``, which joins
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -45,6 +46,7 @@ import redis.asyncio
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 
 from infrastructure import metrics, redis_clients
 
@@ -78,7 +80,19 @@ def board_group(period: str, key: str) -> str:
 
 def rows_message(event: dict) -> dict:
     """What a watcher's socket receives for a ``board.rows`` group event."""
+    if "text" in event:
+        return json.loads(event["text"])
     return {"type": "rows", "period": event["period"], "key": event["key"], "rows": event["rows"]}
+
+
+def rows_text(event: dict) -> str:
+    """The same, as the text frame to send. The claimer renders it once per board
+    message, so each of a board's thousands of sockets only forwards it: no JSON
+    encoding per socket, and the channel layer decodes one string, not the rows.
+    (Events without it come from a process still on the previous release.)"""
+    if "text" in event:
+        return event["text"]
+    return json.dumps(rows_message(event), cls=DjangoJSONEncoder)
 
 
 # (period, key, public ids of the users whose rows changed)
@@ -220,7 +234,8 @@ class BoardFeed:
         rows = await self._rows(period, key, users)
         if not rows:
             return 0
-        event = {"type": EVENT_TYPE, "period": period, "key": key, "rows": rows}
+        message = {"type": "rows", "period": period, "key": key, "rows": rows}
+        event = {"type": EVENT_TYPE, "period": period, "key": key, "text": json.dumps(message, cls=DjangoJSONEncoder)}
         layer = get_channel_layer()
         assert layer is not None  # settings always name a layer (in memory when there is no Redis)
         await layer.group_send(self.group_for(period, key), event)

@@ -39,7 +39,7 @@ from infrastructure.sockets.consumers import (
 
 from . import selectors, services
 from .api import checked_board_date
-from .board_feed import BoardFeed, rows_message
+from .board_feed import BoardFeed, rows_text
 from .periods import BoardKey, Period
 from .services import LIVE_PERIODS, board_group
 
@@ -107,7 +107,7 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
                 await self.channel_layer.group_discard(session_group(self.viewer.uuid), self.channel_name)
 
     async def board_rows(self, event: dict) -> None:
-        await self.send_json(rows_message(event))
+        await self.send(text_data=rows_text(event))
 
     async def board_revoked(self, event: dict) -> None:
         """A user left the public boards (went friends-only or private, or their

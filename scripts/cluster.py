@@ -893,6 +893,7 @@ listen db_read
         port = self.ports.nodes[n - 1]
         args = [self.python, "-m", "uvicorn", "pedometer_site.asgi:application", "--host", "127.0.0.1"]
         args += ["--port", str(port), "--lifespan", "off", "--no-access-log", "--ws-max-size", "65536"]
+        args += ["--ws-per-message-deflate", "false"]  # as the image does (see its entrypoint)
         # Below Kubernetes' default 30 s grace period, so a node always ends on its own.
         args += ["--timeout-graceful-shutdown", "20"]
         # Each node's counters live in files that outlast the process, as in a prefork pool:

@@ -10,17 +10,15 @@ never raised.
 
 from __future__ import annotations
 
-import asyncio
+import json
 import logging
 from datetime import date
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from accounts.events import AccountDeactivated, AccountDeleted, FriendshipChanged, VisibilityChanged
 from accounts.models import User
 from infrastructure import metrics
 from infrastructure.sockets.consumers import SESSION_ENDED, session_group, tell_groups
+from infrastructure.sockets.groups import send_to_groups
 
 from .changes import DayChanges, Origin
 from .local_days import local_today
@@ -35,10 +33,15 @@ def user_group(public_id: object) -> str:
     return f"user.{public_id}"
 
 
+STEP_MESSAGE_KEYS = ("type", "user", "date", "steps")
+
+
 def step_event(*, user: User, day: date, steps: int) -> dict:
     """The event watchers receive, as sent on the socket (``type`` names the
-    consumer's handler as well)."""
-    return {"type": "steps", "user": str(user.uuid), "date": day.isoformat(), "steps": steps}
+    consumer's handler as well), plus ``text``: that message rendered once here,
+    so each watching socket forwards it instead of encoding it again."""
+    message = {"type": "steps", "user": str(user.uuid), "date": day.isoformat(), "steps": steps}
+    return {**message, "text": json.dumps(message)}
 
 
 # An import rewrites history (one rebuild at its end, no per-day event); a
@@ -60,18 +63,10 @@ def broadcast_day_changes(event: DayChanges) -> None:
     if not events:
         return
     try:
-        async_to_sync(_send)(user_group(user.uuid), events)
+        send_to_groups([(user_group(user.uuid), event) for event in events], timeout=BROADCAST_TIMEOUT_SECONDS)
     except Exception:  # whatever the layer raises (ConnectionError, timeout, ...), the sync stands
         metrics.LIVE_BROADCAST_FAILURES.inc(len(events))
         logger.warning("live: could not broadcast %d step event(s) for %s", len(events), user.uuid, exc_info=True)
-
-
-async def _send(group: str, events: list[dict]) -> None:
-    layer = get_channel_layer()
-    assert layer is not None  # settings always name a layer (in memory when there is no Redis)
-    async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
-        for event in events:
-            await layer.group_send(group, event)
 
 
 # --- Revocation: watchers lose what they may no longer see ---------------------

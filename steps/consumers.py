@@ -27,7 +27,7 @@ from infrastructure.api.errors import DomainError
 from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED
 from infrastructure.sockets.consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_LATER, JsonSocketConsumer
 
-from .broadcasts import user_group
+from .broadcasts import STEP_MESSAGE_KEYS, user_group
 from .changes import Origin
 from .selectors import today_totals
 from .services import DayChange, StepsValidationError, record_steps
@@ -132,7 +132,10 @@ class LiveConsumer(JsonSocketConsumer):
         watched user was revoked (an event already in flight when it happened)."""
         if event["user"] not in self.watched:
             return
-        await self.send_json({key: event[key] for key in ("type", "user", "date", "steps")})
+        if "text" in event:
+            await self.send(text_data=event["text"])
+        else:  # from a process still on the previous release
+            await self.send_json({key: event[key] for key in STEP_MESSAGE_KEYS})
 
     async def access_changed(self, event: dict) -> None:
         """Someone watched here changed who may see them (visibility, a friendship,

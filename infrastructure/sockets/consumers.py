@@ -13,18 +13,15 @@ the process is restarting, reconnect.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-from asgiref.sync import async_to_sync
 from asgiref.typing import WebSocketDisconnectEvent
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -34,6 +31,7 @@ from infrastructure import metrics
 from infrastructure.i18n import language_for
 
 from .auth import CLOSE_UNAUTHENTICATED
+from .groups import send_to_groups
 
 logger = logging.getLogger(__name__)
 
@@ -60,18 +58,8 @@ def tell_groups(messages: list[tuple[str, dict]]) -> bool:
     """Sends each (group, event) through the channel layer, from sync code after a
     commit. Best effort like every broadcast here: False (logged) when the layer
     is down or slow; sockets catch up when they reconnect."""
-    if not messages:
-        return True
-
-    async def send() -> None:
-        layer = get_channel_layer()
-        assert layer is not None  # settings always name a layer (in memory when there is no Redis)
-        async with asyncio.timeout(TELL_TIMEOUT_SECONDS):
-            for group, event in messages:
-                await layer.group_send(group, event)
-
     try:
-        async_to_sync(send)()
+        send_to_groups(messages, timeout=TELL_TIMEOUT_SECONDS)
     except Exception:
         logger.warning("sockets: could not tell %d group(s)", len(messages), exc_info=True)
         return False

@@ -54,11 +54,21 @@ def server_env(**overrides: str) -> dict[str, str]:
 class Server:
     """``python -m uvicorn <app>`` on a free loopback port; stop() is bounded."""
 
-    def __init__(self, *, app: str = "pedometer_site.asgi:application", env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        app: str = "pedometer_site.asgi:application",
+        env: dict[str, str] | None = None,
+        flags: list[str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)]
-        args += ["--lifespan", "off", "--no-access-log", "--timeout-graceful-shutdown", "10"]
+        args += (
+            flags
+            if flags is not None
+            else ["--lifespan", "off", "--no-access-log", "--timeout-graceful-shutdown", "10"]
+        )
         self.process = subprocess.Popen(args, cwd=BASE_DIR, env=env or server_env())  # noqa: S603
         deadline = time.monotonic() + 30
         while not port_open(self.port):

@@ -3,13 +3,14 @@ processes, carrying every row that changed in between."""
 
 import asyncio
 import itertools
+import json
 import time
 
 import pytest
 from channels.layers import get_channel_layer
 
 from infrastructure import metrics
-from rankings.board_feed import BoardFeed, board_group, note_board_changes, rows_message
+from rankings.board_feed import BoardFeed, board_group, note_board_changes, rows_message, rows_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -148,3 +149,27 @@ async def test_embedded_default_without_redis_coalesces_in_memory(settings):
     assert [row["user"] for row in (await next_message(layer, channel))["rows"]] == ["bob", "ann"]
     board.set("ann", 300)
     assert await feed.flush() == 0
+
+
+async def test_the_claimer_renders_the_message_once_and_every_socket_sends_that_text():
+    # A board watched by thousands of sockets: one JSON encoding per message, not one per socket.
+    layer, channel = await listener()
+    board = Board()
+    feed = BoardFeed(rows_for=board.rows_for, interval_ms=1000)
+    feed.watched[(PERIOD, KEY)] = 1
+    board.set("ann", 5000)
+    assert await feed.flush() == 1
+    event = await asyncio.wait_for(layer.receive(channel), 2)
+    assert "rows" not in event  # the channel layer carries the frame, not the rows to encode again
+    assert json.loads(rows_text(event)) == {
+        "type": "rows",
+        "period": PERIOD,
+        "key": KEY,
+        "rows": [{"rank": 1, "user": "ann", "display_name": "Ann", "steps": 5000}],
+    }
+
+
+async def test_a_rows_event_from_a_process_on_the_previous_release_is_still_sent():
+    rows = [{"rank": 1, "user": "ann", "display_name": "Ann", "steps": 5000}]
+    event = {"type": "board.rows", "period": PERIOD, "key": KEY, "rows": rows}
+    assert json.loads(rows_text(event)) == {"type": "rows", "period": PERIOD, "key": KEY, "rows": rows}

@@ -1,15 +1,20 @@
 """/ws/live/: watch people's totals move, within the visibility rules."""
 
 import asyncio
+import json
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
 
 from accounts.models import Friendship, FriendshipStatus
 from pedometer_site.tests.testing import make_user, signed_in, websocket
+from steps.broadcasts import user_group
 from steps.services import DaySample, record_steps
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -111,6 +116,73 @@ async def test_write_through_record_steps_reaches_the_watcher_after_commit():
     }
     # A count that changes nothing (lower) sends nothing.
     await write(walker, 100)
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_a_count_is_rendered_once_and_reaches_each_of_its_watchers_and_no_one_else():
+    # With thousands of watchers of one walker, encoding the message once per socket was
+    # per-socket CPU on every write: the writer renders it once, each socket forwards it.
+    _, first_access = await signed_in()
+    _, second_access = await signed_in()
+    _, other_access = await signed_in()
+    walker, someone_else = await new_user(), await new_user()
+    layer = get_channel_layer()
+    published = await layer.new_channel()
+    await layer.group_add(user_group(walker.uuid), published)
+    first, second = await watch(first_access, walker), await watch(second_access, walker)
+    other = await watch(other_access, someone_else)
+    for socket in (first, second, other):
+        await subscribed(socket)
+    await write(walker, 4321)
+    expected = {"type": "steps", "user": str(walker.uuid), "date": "2026-11-25", "steps": 4321}
+    event = await asyncio.wait_for(layer.receive(published), 2)
+    assert json.loads(event["text"]) == expected
+    assert await first.receive_from(timeout=2) == event["text"]
+    assert await second.receive_from(timeout=2) == event["text"]
+    assert await other.receive_nothing(timeout=0.3)
+    for socket in (first, second, other):
+        await socket.disconnect()
+
+
+async def test_a_sync_does_not_wait_for_a_busy_socket_server_to_tell_its_watchers():
+    # The thread a sync runs on is shared by every request of the process. With thousands
+    # of sockets the event loop is often busy for a while (a board message is a burst of
+    # a thousand sends): a broadcast that waited for the loop held every sync behind it.
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"] != "channels_redis.pubsub.RedisPubSubChannelLayer":
+        pytest.skip("the Redis pub/sub layer publishes from the sync's thread; the in-memory one cannot")
+    _, access = await signed_in()
+    walker = await new_user()
+    socket = await watch(access, walker)
+    await subscribed(socket)
+    finished: list[float] = []
+
+    def sync() -> None:
+        record_steps(user=walker, days=[DaySample(TODAY, 4321)], now=NOW)
+        finished.append(time.monotonic())
+
+    syncing = asyncio.create_task(database_sync_to_async(sync)())
+    await asyncio.sleep(0)  # the sync starts on its thread
+    time.sleep(1.5)  # on purpose: the event loop is busy
+    busy_until = time.monotonic()
+    await syncing
+    assert finished[0] < busy_until
+    assert (await socket.receive_json_from(timeout=2))["steps"] == 4321
+    await socket.disconnect()
+
+
+async def test_an_event_from_a_process_on_the_previous_release_reaches_watchers_as_documented():
+    # During a rolling deploy, older processes publish events without the rendered text.
+    _, access = await signed_in()
+    walker = await new_user()
+    socket = await watch(access, walker)
+    await subscribed(socket)
+    event = {"type": "steps", "user": str(walker.uuid), "date": "2026-11-25", "steps": 77}
+    await get_channel_layer().group_send(user_group(walker.uuid), event)
+    assert await socket.receive_json_from(timeout=2) == event
+    # Addressed to the group but about someone the socket does not watch: never forwarded.
+    stranger = {"type": "steps", "user": str(uuid.uuid4()), "date": "2026-11-25", "steps": 5}
+    await get_channel_layer().group_send(user_group(walker.uuid), {**stranger, "text": json.dumps(stranger)})
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
 
