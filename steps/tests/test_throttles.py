@@ -113,3 +113,24 @@ def test_syncs_are_not_throttled_but_stored_while_redis_is_down(settings, caplog
     assert answers == [200] * 5
     assert "Redis unreachable" in caplog.text
     assert DayTotal.objects.get(user=user).steps == 14
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_concurrent_reads_gets_exactly_the_rate_and_no_more():
+    """Counting is one atomic step in Redis: concurrent requests of one user
+    cannot each read the same history and all slip through."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    user = make_user()
+
+    def read(_):
+        try:
+            return client_for(user).get("/api/v1/steps/summary").status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(read, range(16)))
+    assert sorted(answers) == [200] * 4 + [429] * 12  # read_user: 4/min here
