@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import board_services, selectors, services
 from .models import Challenge, GroupVisibility, Kind, Scope, State
@@ -16,12 +17,12 @@ PAGE_ROWS = 100
 TEAM_ROWS = 200
 FINAL_ROWS = 20
 SCORE_LABELS = {
-    Kind.TOTAL: "Steps",
-    Kind.GOAL_DAYS: "Goal days",
-    Kind.STREAK: "Longest streak (days)",
-    Kind.TEAM: "Steps",
-    Kind.HEAD_TO_HEAD: "Steps",
-    Kind.GROUP_TARGET: "Steps",
+    Kind.TOTAL: _("Steps"),
+    Kind.GOAL_DAYS: _("Goal days"),
+    Kind.STREAK: _("Longest streak (days)"),
+    Kind.TEAM: _("Steps"),
+    Kind.HEAD_TO_HEAD: _("Steps"),
+    Kind.GROUP_TARGET: _("Steps"),
 }
 
 

@@ -54,7 +54,7 @@
     });
     reorder(board);
     if (teams) reorder(teams);
-    if (moved && statusRegion) statusRegion.textContent = moved + " row(s) updated.";
+    if (moved && statusRegion) statusRegion.textContent = (statusRegion.dataset.updated || "{count} row(s) updated.").replace("{count}", moved);
   }
 
   remember(board);

@@ -70,3 +70,19 @@ def test_someone_elses_private_group_challenge_is_a_404_page():
     assert browser(make_user()).get(f"/challenges/{challenge.pk}/").status_code == 404
     assert browser().get(f"/challenges/{challenge.pk}/").status_code == 404
     assert browser(owner).get(f"/challenges/{challenge.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", ["<h1>Challenges</h1>", "Running (provisional)", ">Rank<", ">Team<", "Nobody has joined yet."]),
+    ("ko", ["<h1>챌린지</h1>", "진행 중 (잠정 순위)", ">순위<", ">팀<", "아직 아무도 참가하지 않았어요."]),
+])  # fmt: skip
+def test_the_challenge_pages_speak_the_visitors_language(language, words):
+    ada = make_user(language=language)
+    challenge = started(Kind.TEAM, creator=ada, starts_on=days_ago(2), ends_on=days_ago(-2))
+    services.team_create(user=ada, challenge=challenge, name="Blue", now=timezone.now())
+    pages = (
+        browser(ada).get("/challenges/").content.decode()
+        + browser(ada).get(f"/challenges/{challenge.pk}/").content.decode()
+    )
+    missing = [word for word in words if word not in pages]
+    assert not missing
