@@ -124,10 +124,10 @@ def load(args: argparse.Namespace, today: str) -> None:
             cursor.execute(
                 "INSERT INTO accounts_user (id, password, is_superuser, uuid, display_name, timezone, daily_goal,"
                 " visibility, is_active, is_staff, date_joined, day_settings_changed,"
-                " quiet_hours_start, quiet_hours_end)"
+                " quiet_hours_start, quiet_hours_end, language)"
                 f" SELECT seq, '!', 0, UUID(), CONCAT('Walker ', seq), 'UTC', 10000,"
                 " CASE seq % 10 WHEN 3 THEN 'friends' WHEN 7 THEN 'private' ELSE 'public' END, 1, 0, NOW(6),"
-                " 0, '22:00:00', '07:00:00'"
+                " 0, '22:00:00', '07:00:00', ''"
                 f" FROM seq_{first}_to_{last}"
             )
             print(f"\r  users {last:,}/{n:,}", end="", flush=True)
