@@ -150,8 +150,7 @@ class _Run:
 
 
 def _cancelled(user: User) -> str:
-    # Stored with the job and shown by the API: in its owner's language (a
-    # reader's own error names a file and a line, and stays English).
+    # Stored with the job and shown by the API: in its owner's language.
     with translation.override(language_for(user)):
         return _("Cancelled.")
 
@@ -173,7 +172,10 @@ def run_import(*, job_id: int, clock: Callable[[], datetime] = timezone.now) -> 
     run = _Run(job=job, user=job.user, clock=clock)
     error = ""
     try:
-        _read_and_store(run)
+        # A reader's error is stored for the owner to read, so the readers run
+        # in the owner's language (a worker has no request to take one from).
+        with translation.override(language_for(run.user)):
+            _read_and_store(run)
     except _CancelledError:
         error = _cancelled(run.user)
     except ReaderError as failure:

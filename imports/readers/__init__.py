@@ -18,13 +18,17 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from . import apple, fitbit, google, ours, samsung
 from .samples import DayCount, HourCount, ReaderError, Sample
 
 __all__ = ["DayCount", "Export", "Format", "HourCount", "Limits", "ReaderError", "Sample", "open_export"]
 
 HEAD = 4096
-KNOWN = "Apple Health, Google Fit, Fitbit, Samsung Health, or ours"
+# Marked for the catalogue only: translated where an error names it.
+KNOWN = gettext_noop("Apple Health, Google Fit, Fitbit, Samsung Health, or ours")
 
 
 class Format(StrEnum):
@@ -120,7 +124,7 @@ class _Bounded:
         data = self.stream.read(size)
         self.read_so_far += len(data)
         if self.read_so_far > self.limit:
-            raise ReaderError(self.name, None, "inflates past the size the zip declares for it: refused")
+            raise ReaderError(self.name, None, _("inflates past the size the zip declares for it: refused"))
         if self.on_read is not None:
             self.on_read(len(data))
         return data
@@ -197,7 +201,7 @@ def open_export(path: Path, *, label: str, limits: Limits) -> Export:
         head = stream.read(HEAD)
     kind = sniff(head, label)
     if kind is None:
-        raise ReaderError(label, None, f"not an export we can read ({KNOWN})")
+        raise ReaderError(label, None, _("not an export we can read (%(formats)s)") % {"formats": _(KNOWN)})
     size = path.stat().st_size
     return Export(path, [Member(label, kind, size, size, lambda: path.open("rb"))])
 
@@ -207,26 +211,37 @@ def _open_zip(path: Path, label: str, limits: Limits) -> Export:
         archive = zipfile.ZipFile(path)
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise ReaderError(label, None, f"a damaged zip ({error})") from None
+        raise ReaderError(label, None, _("a damaged zip (%(error)s)") % {"error": error}) from None
     try:
         if len(infos) > limits.members:
-            raise ReaderError(label, None, f"more than {limits.members:,} files in the zip")
+            raise ReaderError(label, None, _("more than %(count)s files in the zip") % {"count": f"{limits.members:,}"})
         total = 0
         members = []
         for info in infos:
             if not _safe_name(info.filename):
-                raise ReaderError(label, None, f"refused: {info.filename[:100]!r} would leave the import's folder")
+                raise ReaderError(
+                    label,
+                    None,
+                    _("refused: %(file)s would leave the import's folder") % {"file": repr(info.filename[:100])},
+                )
             if info.is_dir():
                 continue
             total += info.file_size
             if total > limits.uncompressed_bytes:
-                raise ReaderError(label, None, f"refused: unzips to more than {limits.uncompressed_bytes:,} bytes")
+                raise ReaderError(
+                    label,
+                    None,
+                    _("refused: unzips to more than %(bytes)s bytes") % {"bytes": f"{limits.uncompressed_bytes:,}"},
+                )
             if info.file_size > limits.ratio * max(info.compress_size, 1) and info.file_size > 1 << 20:
                 raise ReaderError(
-                    label, None, f"refused: {info.filename[:100]} inflates more than {limits.ratio} times (a zip bomb)"
+                    label,
+                    None,
+                    _("refused: %(file)s inflates more than %(ratio)s times (a zip bomb)")
+                    % {"file": info.filename[:100], "ratio": limits.ratio},
                 )
             if info.flag_bits & 0x1:
-                raise ReaderError(label, None, f"{info.filename[:100]} is encrypted")
+                raise ReaderError(label, None, _("%(file)s is encrypted") % {"file": info.filename[:100]})
             head = _head(archive, info, label)
             kind = sniff(head, info.filename)
             if kind is not None:
@@ -235,7 +250,7 @@ def _open_zip(path: Path, label: str, limits: Limits) -> Export:
                 )
         if not members:
             raise ReaderError(
-                label, None, "no export we can read in this zip (Apple Health, Google Fit, Fitbit, Samsung Health)"
+                label, None, _("no export we can read in this zip (Apple Health, Google Fit, Fitbit, Samsung Health)")
             )
     except BaseException:
         archive.close()
@@ -248,7 +263,11 @@ def _head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes:
         with archive.open(info) as stream:
             return stream.read(HEAD)
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as error:
-        raise ReaderError(info.filename[:100], None, f"cannot be read from {label} ({error})") from None
+        raise ReaderError(
+            info.filename[:100],
+            None,
+            _("cannot be read from %(upload)s (%(error)s)") % {"upload": label, "error": error},
+        ) from None
 
 
 def _opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> Callable[[], IO[bytes]]:
@@ -284,6 +303,6 @@ def read_member(
         elif kind is Kind.OUR_DAYS:
             yield from ours.read_our_days(stream, member.name)  # type: ignore[arg-type]
     except (zipfile.BadZipFile, EOFError, OSError) as error:
-        raise ReaderError(member.name, None, f"cannot be read ({error})") from None
+        raise ReaderError(member.name, None, _("cannot be read (%(error)s)") % {"error": error}) from None
     finally:
         raw.close()

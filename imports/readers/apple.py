@@ -24,6 +24,7 @@ from typing import IO
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
+from django.utils.translation import gettext as _
 
 from .samples import EPOCH_ORDINAL, ReaderError, Sample, parse_count, source_label
 
@@ -72,7 +73,9 @@ class _StepRecords:
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         if not self.root_seen:
             if tag != "HealthData":
-                raise ReaderError(self.name, self._line(), f"not an Apple Health export (the root is <{tag[:40]}>)")
+                raise ReaderError(
+                    self.name, self._line(), _("not an Apple Health export (the root is <%(tag)s>)") % {"tag": tag[:40]}
+                )
             self.root_seen = True
             return
         if tag != "Record" or attrs.get("type") != STEP_TYPE:
@@ -80,16 +83,18 @@ class _StepRecords:
         self.records += 1
         try:
             start, offset = self._instants.parse(attrs["startDate"])
-            end, _ = self._instants.parse(attrs["endDate"])
+            end, _end_offset = self._instants.parse(attrs["endDate"])
             raw_source = attrs.get("sourceName", "")
             value = attrs["value"]
         except KeyError as missing:
-            raise ReaderError(self.name, self._line(), f"a step record without {missing.args[0]}") from None
+            raise ReaderError(
+                self.name, self._line(), _("a step record without %(attribute)s") % {"attribute": missing.args[0]}
+            ) from None
         except ValueError as bad:
-            problem = f"{str(bad)[:40]!r} is not a date like 2024-03-14 10:00:00 +0300"
+            problem = _("%(value)s is not a date like 2024-03-14 10:00:00 +0300") % {"value": repr(str(bad)[:40])}
             raise ReaderError(self.name, self._line(), problem) from None
         if end < start:
-            raise ReaderError(self.name, self._line(), "a step record that ends before it starts")
+            raise ReaderError(self.name, self._line(), _("a step record that ends before it starts"))
         source = self._sources.get(raw_source)
         if source is None:
             source = self._sources[raw_source] = source_label("apple", raw_source)
@@ -117,10 +122,12 @@ def read_apple_health(stream: IO[bytes], name: str) -> Iterator[Sample]:
             target.samples.clear()
         parser.close()
     except DefusedXmlException as refused:
-        raise ReaderError(name, target._line(), f"refused: the file declares entities ({refused})") from None
+        raise ReaderError(
+            name, target._line(), _("refused: the file declares entities (%(detail)s)") % {"detail": refused}
+        ) from None
     except ReaderError:
         raise
     except SyntaxError as broken:  # expat's ParseError, with its own line number
         line = getattr(broken, "position", (None,))[0]
-        raise ReaderError(name, line, f"not well-formed XML ({broken})") from None
+        raise ReaderError(name, line, _("not well-formed XML (%(detail)s)") % {"detail": broken}) from None
     yield from target.samples

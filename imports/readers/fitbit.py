@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 from typing import IO
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from .json_items import json_array_items
 from .samples import EPOCH_ORDINAL, ReaderError, Sample, parse_count
 
@@ -30,9 +32,9 @@ def read_fitbit_steps(stream: IO[bytes], name: str, *, zone: ZoneInfo) -> Iterat
         try:
             when, value = item["dateTime"], item["value"]
         except (TypeError, KeyError):
-            raise ReaderError(name, line, 'expected {"dateTime": ..., "value": ...}') from None
+            raise ReaderError(name, line, _('expected {"dateTime": ..., "value": ...}')) from None
         if not isinstance(when, str) or not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise ReaderError(name, line, 'expected {"dateTime": "MM/dd/yy HH:mm:ss", "value": "52"}')
+            raise ReaderError(name, line, _('expected {"dateTime": "MM/dd/yy HH:mm:ss", "value": "52"}'))
         try:
             if len(when) != 17 or when[2] != "/" or when[5] != "/" or when[8] != " ":
                 raise ValueError
@@ -44,7 +46,9 @@ def read_fitbit_steps(stream: IO[bytes], name: str, *, zone: ZoneInfo) -> Iterat
             if hour > 23 or minute > 59 or second > 59:
                 raise ValueError
         except ValueError:
-            raise ReaderError(name, line, f"{when[:40]!r} is not a time like 03/14/24 10:00:00") from None
+            raise ReaderError(
+                name, line, _("%(value)s is not a time like 03/14/24 10:00:00") % {"value": repr(when[:40])}
+            ) from None
         offset = offsets.get((day, hour))
         if offset is None:
             wall = datetime.fromordinal(day + EPOCH_ORDINAL).replace(hour=hour, tzinfo=zone)

@@ -24,6 +24,8 @@ from datetime import date, datetime, timedelta
 from typing import IO
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from .json_items import json_array_items
 from .samples import EPOCH_ORDINAL, DayCount, ReaderError, Sample, parse_count, source_label
 
@@ -40,14 +42,14 @@ def csv_rows(stream: IO[bytes], name: str) -> Iterator[tuple[int, list[str]]]:
         for row in reader:
             yield reader.line_num, row
     except (csv.Error, UnicodeDecodeError) as error:
-        raise ReaderError(name, reader.line_num + 1, f"not a readable CSV ({error})") from None
+        raise ReaderError(name, reader.line_num + 1, _("not a readable CSV (%(error)s)") % {"error": error}) from None
 
 
 def _column(header: list[str], wanted: str, name: str) -> int:
     try:
         return header.index(wanted)
     except ValueError:
-        raise ReaderError(name, 1, f'no "{wanted}" column') from None
+        raise ReaderError(name, 1, _('no "%(column)s" column') % {"column": wanted}) from None
 
 
 def _cell(row: list[str], index: int) -> str:
@@ -56,7 +58,7 @@ def _cell(row: list[str], index: int) -> str:
 
 def read_daily_summary(stream: IO[bytes], name: str) -> Iterator[DayCount]:
     rows = csv_rows(stream, name)
-    _, header = next(rows, (1, []))
+    _first, header = next(rows, (1, []))
     day_at, steps_at = _column(header, "Date", name), _column(header, "Step count", name)
     distance_at = header.index("Distance (m)") if "Distance (m)" in header else None
     for line, row in rows:
@@ -68,7 +70,9 @@ def read_daily_summary(stream: IO[bytes], name: str) -> Iterator[DayCount]:
         try:
             day = date.fromisoformat(_cell(row, day_at)).toordinal() - EPOCH_ORDINAL
         except ValueError:
-            raise ReaderError(name, line, f"{_cell(row, day_at)[:40]!r} is not a date like 2024-03-14") from None
+            raise ReaderError(
+                name, line, _("%(value)s is not a date like 2024-03-14") % {"value": repr(_cell(row, day_at)[:40])}
+            ) from None
         distance = None
         if distance_at is not None and _cell(row, distance_at):
             distance = parse_count(_cell(row, distance_at), name, line)
@@ -79,7 +83,7 @@ def _time_of_day(text: str, name: str, line: int) -> tuple[int, int]:
     """ "10:15:00.000+01:00" -> (seconds into the wall-clock day, offset minutes)."""
     match = _TIME.match(text)
     if not match:
-        raise ReaderError(name, line, f"{text[:40]!r} is not a time like 10:15:00.000+01:00")
+        raise ReaderError(name, line, _("%(value)s is not a time like 10:15:00.000+01:00") % {"value": repr(text[:40])})
     hours, minutes, seconds, sign, off_h, off_m = match.groups()
     offset = int(off_h) * 60 + int(off_m) if sign else 0
     return int(hours) * 3600 + int(minutes) * 60 + int(seconds), -offset if sign == "-" else offset
@@ -88,13 +92,13 @@ def _time_of_day(text: str, name: str, line: int) -> tuple[int, int]:
 def read_day_intervals(stream: IO[bytes], name: str) -> Iterator[Sample]:
     found = _DAY_FILE.search(name)
     if not found:
-        raise ReaderError(name, None, "a day's activity file must be named like 2024-03-14.csv")
+        raise ReaderError(name, None, _("a day's activity file must be named like 2024-03-14.csv"))
     try:
         day = date(*map(int, found.groups())).toordinal() - EPOCH_ORDINAL
     except ValueError:
-        raise ReaderError(name, None, "a day's activity file must be named like 2024-03-14.csv") from None
+        raise ReaderError(name, None, _("a day's activity file must be named like 2024-03-14.csv")) from None
     rows = csv_rows(stream, name)
-    _, header = next(rows, (1, []))
+    _first, header = next(rows, (1, []))
     start_at, end_at = _column(header, "Start time", name), _column(header, "End time", name)
     steps_at = _column(header, "Step count", name)
     for line, row in rows:
@@ -126,7 +130,7 @@ def read_data_points(stream: IO[bytes], name: str, *, zone: ZoneInfo) -> Iterato
     offsets: dict[int, int] = {}  # UTC hour -> the zone's offset then
     for line, point in json_array_items(stream, name, key="Data Points"):
         if not isinstance(point, dict):
-            raise ReaderError(name, line, "a data point that is not an object")
+            raise ReaderError(name, line, _("a data point that is not an object"))
         if point.get("dataTypeName", STEP_DELTA) != STEP_DELTA:
             continue
         try:
@@ -136,12 +140,12 @@ def read_data_points(stream: IO[bytes], name: str, *, zone: ZoneInfo) -> Iterato
             steps = value["intVal"] if "intVal" in value else value["fpVal"]
         except (KeyError, IndexError, TypeError, ValueError):
             raise ReaderError(
-                name, line, "a step point needs startTimeNanos, endTimeNanos and fitValue[0].value.intVal"
+                name, line, _("a step point needs startTimeNanos, endTimeNanos and fitValue[0].value.intVal")
             ) from None
         if isinstance(steps, bool) or not isinstance(steps, int | float):
-            raise ReaderError(name, line, f"{str(steps)[:40]!r} is not a step count")
+            raise ReaderError(name, line, _("%(value)s is not a step count") % {"value": repr(str(steps)[:40])})
         if end < start:
-            raise ReaderError(name, line, "a data point that ends before it starts")
+            raise ReaderError(name, line, _("a data point that ends before it starts"))
         steps = parse_count(str(steps), name, line)
         if not steps:
             continue
@@ -155,6 +159,6 @@ def read_data_points(stream: IO[bytes], name: str, *, zone: ZoneInfo) -> Iterato
             try:
                 instant = datetime.fromtimestamp(hour * 3600, tz=zone)
             except (OverflowError, OSError, ValueError):
-                raise ReaderError(name, line, "a data point outside the supported dates") from None
+                raise ReaderError(name, line, _("a data point outside the supported dates")) from None
             offset = offsets[hour] = int((instant.utcoffset() or timedelta()).total_seconds()) // 60
         yield Sample(start, end, offset, steps, label)

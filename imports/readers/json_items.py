@@ -13,6 +13,9 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from .samples import ReaderError
 
 CHUNK = 1 << 18
@@ -44,7 +47,7 @@ class _Text:
             chunk = self.stream.read(CHUNK)
             text = self.decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError:
-            raise ReaderError(self.name, self.line(), "not UTF-8 text") from None
+            raise ReaderError(self.name, self.line(), _("not UTF-8 text")) from None
         if not chunk:
             self.eof = True
         self.line()  # count what is about to be dropped
@@ -62,9 +65,9 @@ class _Text:
             if not self.more():
                 return None
 
-    def expect(self, char: str, what: str) -> None:
+    def expect(self, char: str, problem: str) -> None:
         if self.skip_whitespace() != char:
-            raise ReaderError(self.name, self.line(), f"expected {what}")
+            raise ReaderError(self.name, self.line(), _(problem))
         self.pos += 1
 
 
@@ -76,9 +79,11 @@ def _decode_one(text: _Text, decoder: json.JSONDecoder) -> Any:
         except json.JSONDecodeError as error:
             # Maybe only cut off by the chunk: read more and try again.
             if len(text.buffer) - text.pos > MAX_ITEM_CHARS:
-                raise ReaderError(text.name, text.line(), "an item longer than 1 MB") from None
+                raise ReaderError(text.name, text.line(), _("an item longer than 1 MB")) from None
             if not text.more():
-                raise ReaderError(text.name, text.line(), f"not valid JSON ({error.msg})") from None
+                raise ReaderError(
+                    text.name, text.line(), _("not valid JSON (%(detail)s)") % {"detail": error.msg}
+                ) from None
             continue
         # A number may go on in the next chunk ("12" of "1234"): read on before trusting it.
         if end == len(text.buffer) and not text.eof and text.more():
@@ -93,23 +98,23 @@ def json_array_items(stream: IO[bytes], name: str, *, key: str | None = None) ->
     text = _Text(stream, name)
     decoder = json.JSONDecoder()
     if key is not None:
-        text.expect("{", "a JSON object")
+        text.expect("{", gettext_noop("expected a JSON object"))
         while True:
             if text.skip_whitespace() == "}":
-                raise ReaderError(name, text.line(), f'no "{key}" in this file')
+                raise ReaderError(name, text.line(), _('no "%(key)s" in this file') % {"key": key})
             member = _decode_one(text, decoder)
-            text.expect(":", "':' after a key")
+            text.expect(":", gettext_noop("expected ':' after a key"))
             if member == key:
                 break
             _decode_one(text, decoder)  # a member we do not read
             if text.skip_whitespace() == ",":
                 text.pos += 1
-    text.expect("[", "a JSON array")
+    text.expect("[", gettext_noop("expected a JSON array"))
     if text.skip_whitespace() == "]":
         return
     while True:
         if text.skip_whitespace() is None:
-            raise ReaderError(name, text.line(), "the file ends inside the array")
+            raise ReaderError(name, text.line(), _("the file ends inside the array"))
         line = text.line()
         yield line, _decode_one(text, decoder)
         following = text.skip_whitespace()
@@ -118,4 +123,4 @@ def json_array_items(stream: IO[bytes], name: str, *, key: str | None = None) ->
         elif following == "]":
             return
         else:
-            raise ReaderError(name, text.line(), "expected ',' or ']' between items")
+            raise ReaderError(name, text.line(), _("expected ',' or ']' between items"))

@@ -11,6 +11,8 @@ import hashlib
 from datetime import date
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+
 # date.toordinal() of 1970-01-01: epoch seconds <-> calendar days without datetimes.
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 SOURCE_MAX_LENGTH = 64  # steps.models.DailySteps.source
@@ -49,10 +51,11 @@ class DayCount(NamedTuple):
 
 
 class ReaderError(Exception):
-    """A file that cannot be read: the message names the file and the line."""
+    """A file that cannot be read: the message names the file and the line,
+    in the language active where it is raised (the job runs in its owner's)."""
 
     def __init__(self, name: str, line: int | None, problem: str) -> None:
-        where = f"{name}, line {line}" if line else name
+        where = _("%(name)s, line %(line)s") % {"name": name, "line": line} if line else name
         super().__init__(f"{where}: {problem}")
         self.name, self.line, self.problem = name, line, problem
 
@@ -77,10 +80,10 @@ def parse_count(text: str, name: str, line: int | None) -> int:
         try:
             number = float(text)
         except ValueError:
-            raise ReaderError(name, line, f"{text[:40]!r} is not a step count") from None
+            raise ReaderError(name, line, _("%(value)s is not a step count") % {"value": repr(text[:40])}) from None
         if number != number or number in (float("inf"), float("-inf")):
-            raise ReaderError(name, line, f"{text[:40]!r} is not a step count") from None
+            raise ReaderError(name, line, _("%(value)s is not a step count") % {"value": repr(text[:40])}) from None
         value = round(number)
     if value < 0:
-        raise ReaderError(name, line, f"a negative step count ({value})")
+        raise ReaderError(name, line, _("a negative step count (%(value)s)") % {"value": value})
     return value

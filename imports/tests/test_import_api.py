@@ -238,6 +238,29 @@ def test_a_malformed_file_fails_the_job_naming_the_file_and_line_and_keeps_what_
 
 
 @pytest.mark.django_db
+def test_a_failed_job_names_the_problem_in_its_owners_language(run_now):
+    bad = b'[{"dateTime": "yesterday", "value": "1"}]'
+    data = builders.zip_of({f"Fitbit/Global Export Data/steps-{TODAY.isoformat()}.json": bad})
+    name = f"Fitbit/Global Export Data/steps-{TODAY.isoformat()}.json"
+    korean = run_now(client_for(make_user(language="ko")), data, "fitbit.zip")
+    english = run_now(client_for(make_user(language="")), data, "fitbit.zip")
+    assert korean["status"] == english["status"] == "failed"
+    assert korean["error"] == f"{name}, 1번째 줄: 'yesterday'은(는) 03/14/24 10:00:00 형식의 시각이 아니에요"
+    assert english["error"] == f"{name}, line 1: 'yesterday' is not a time like 03/14/24 10:00:00"
+
+
+@pytest.mark.django_db
+def test_an_upload_refused_at_once_is_refused_in_the_users_language():
+    response = upload(client_for(make_user(language="ko")), b"just some notes\n", "notes.txt")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "unreadable_file"
+    assert response.json()["error"]["message"] == (
+        "notes.txt: 읽을 수 있는 내보내기 파일이 아니에요"
+        "(Apple Health, Google Fit, Fitbit, Samsung Health 또는 이 앱의 내보내기)"
+    )
+
+
+@pytest.mark.django_db
 def test_a_billion_laughs_upload_fails_its_job_at_once(run_now):
     user = make_user()
     job = run_now(client_for(user), builders.BILLION_LAUGHS, "export.xml")
