@@ -9,6 +9,9 @@ from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+# The real-browser fixtures (``chromium``), for every test module.
+pytest_plugins = ["pedometer_site.tests.browsers"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _compiled_catalogues():

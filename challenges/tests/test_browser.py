@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.services import user_delete
 from challenges import services
 from challenges.models import Kind
-from pedometer_site.tests.browsers import chromium_browser, services_server
+from pedometer_site.tests.browsers import services_server
 from pedometer_site.tests.servers import BASE_DIR
 from pedometer_site.tests.testing import PASSWORD, make_user
 
@@ -30,14 +30,6 @@ def asgi_server(transactional_db):
         yield server.url
     finally:
         server.stop()
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; nothing async shares its connection.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium_browser() as browser:
-        yield browser
 
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from .servers import BASE_DIR, Server, server_env
@@ -41,6 +42,16 @@ def chromium_browser() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """A headless Chromium for one test (every test module has it: the root conftest loads this module)."""
+    # Playwright's sync API keeps an event loop in this thread, which makes
+    # Django refuse ORM calls; nothing async shares this thread's connection.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium_browser() as browser:
+        yield browser
 
 
 def services_server() -> Server:

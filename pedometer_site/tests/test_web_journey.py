@@ -17,16 +17,6 @@ from django.conf import settings as django_settings
 
 from pedometer_site.tests.servers import Server, server_env
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
 PASSWORD = "a-long-and-unusual-passphrase"
 NEW_PASSWORD = "another-long-passphrase-2026"
@@ -51,19 +41,6 @@ def web_server(transactional_db, mailbox):
         yield server.url
     finally:
         server.stop()
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def reset_link_from(mailbox: Path) -> tuple[str, str]:

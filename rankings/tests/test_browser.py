@@ -18,7 +18,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from pedometer_site.tests.browsers import chromium_browser, embedded_server, services_server
+from pedometer_site.tests.browsers import embedded_server, services_server
 from pedometer_site.tests.testing import PASSWORD
 
 
@@ -31,15 +31,6 @@ def asgi_server(request, tmp_path, transactional_db):
         yield server.url
     finally:
         server.stop()
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread, which makes
-    # Django refuse ORM calls; nothing async shares this thread's connection.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium_browser() as browser:
-        yield browser
 
 
 class Walkers:
