@@ -238,13 +238,18 @@ def _forget_boards_if_new_master(client: redis.Redis) -> None:
 
 # --- Lua: each runs atomically in Redis ---------------------------------------
 
-# KEYS: pub, users, ready, building, pub_tmp, users_tmp
-# ARGV: expire_at, force, direct, then (pk, member, public) triples; member "" removes.
-# direct=1 writes the temporary keys only (a rebuild filling them);
-# otherwise the live keys are written when ready and the temporary ones while
-# a rebuild runs, so a write during a rebuild is not lost by the swap.
+# Any number of boards in one call: a one-day sync moves ten (its day, week and
+# month, and the seven rolling windows holding it), and ten script calls cost
+# the server and Redis ten times the per-command work of one (bench/ingest.py).
+# KEYS: pub, users, ready, building, pub_tmp, users_tmp of each board in turn.
+# ARGV: force, direct, then for each board: expire_at, n, and n (pk, member,
+# public) triples; member "" removes. direct=1 writes the temporary keys only
+# (a rebuild filling them); otherwise the live keys are written when ready and
+# the temporary ones while a rebuild runs, so a write during a rebuild is not
+# lost by the swap. Returns how many key pairs each board's write reached.
 _PUT = """
-local force = ARGV[2] == '1'
+local force = ARGV[1] == '1'
+local direct = ARGV[2] == '1'
 local function put(pub, users, pk, member, public)
   local old = redis.call('HGET', users, pk)
   if old and not force and member ~= '' and member >= old then return end
@@ -253,26 +258,34 @@ local function put(pub, users, pk, member, public)
   redis.call('HSET', users, pk, member)
   if public == '1' then redis.call('ZADD', pub, 0, member) end
 end
-local targets = {}
-if ARGV[3] == '1' then
-  targets[1] = {KEYS[5], KEYS[6]}
-else
-  if redis.call('EXISTS', KEYS[3]) == 1 then targets[#targets + 1] = {KEYS[1], KEYS[2]} end
-  if redis.call('EXISTS', KEYS[4]) == 1 then targets[#targets + 1] = {KEYS[5], KEYS[6]} end
-end
-for _, target in ipairs(targets) do
-  for i = 4, #ARGV, 3 do put(target[1], target[2], ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
-end
-if ARGV[3] ~= '1' then
-  redis.call('EXPIREAT', KEYS[1], ARGV[1])
-  redis.call('EXPIREAT', KEYS[2], ARGV[1])
-  local lease = redis.call('PTTL', KEYS[4])
-  if lease > 0 then
-    redis.call('PEXPIRE', KEYS[5], lease)
-    redis.call('PEXPIRE', KEYS[6], lease)
+local reached = {}
+local a = 3
+for k = 0, #KEYS - 6, 6 do
+  local expire_at, first = ARGV[a], a + 2
+  local last = a + 1 + 3 * tonumber(ARGV[a + 1])
+  a = last + 1
+  local targets = {}
+  if direct then
+    targets[1] = {KEYS[k + 5], KEYS[k + 6]}
+  else
+    if redis.call('EXISTS', KEYS[k + 3]) == 1 then targets[#targets + 1] = {KEYS[k + 1], KEYS[k + 2]} end
+    if redis.call('EXISTS', KEYS[k + 4]) == 1 then targets[#targets + 1] = {KEYS[k + 5], KEYS[k + 6]} end
   end
+  for _, target in ipairs(targets) do
+    for i = first, last, 3 do put(target[1], target[2], ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
+  end
+  if not direct then
+    redis.call('EXPIREAT', KEYS[k + 1], expire_at)
+    redis.call('EXPIREAT', KEYS[k + 2], expire_at)
+    local lease = redis.call('PTTL', KEYS[k + 4])
+    if lease > 0 then
+      redis.call('PEXPIRE', KEYS[k + 5], lease)
+      redis.call('PEXPIRE', KEYS[k + 6], lease)
+    end
+  end
+  reached[#reached + 1] = #targets
 end
-return #targets
+return reached
 """
 
 # KEYS: building, pub_tmp, users_tmp; ARGV: token, lease_ms
@@ -335,36 +348,30 @@ class Put:
 
 
 def put_many(puts: Sequence[Put], *, force: bool = False) -> None:
-    """Writes users' places on boards, one script call per board, one round trip."""
+    """Writes users' places on boards: one script call, one round trip."""
     if not puts:
         return
     by_board: dict[BoardKey, list[Put]] = {}
     for put in puts:
         by_board.setdefault(put.board, []).append(put)
-    ready_keys = [keys_for(board).ready for board in by_board]
-    with _redis(stale_on_failure=ready_keys) as client:
+    keys: list[str] = []
+    args: list[str | int] = [int(force), 0]
+    for board, items in by_board.items():
+        keys += keys_for(board).all
+        args += [int(board.expires_at().timestamp()), len(items)]
+        for item in items:
+            args += [item.pk, item.member or "", int(item.public)]
+    with _redis(stale_on_failure=[keys_for(board).ready for board in by_board]) as client:
         script = _script(client, _PUT)
-        calls = []
-        for board, items in by_board.items():
-            args: list[str | int] = [int(board.expires_at().timestamp()), int(force), 0]
-            for item in items:
-                args += [item.pk, item.member or "", int(item.public)]
-            calls.append((keys_for(board).all, args))
-        # EVALSHA by hand: a Script handed to a pipeline costs a SCRIPT EXISTS
-        # round trip on every execute, and every sync runs this one.
-        for attempt in range(2):
-            pipe = client.pipeline(transaction=False)
-            for keys, args in calls:
-                pipe.evalsha(script.sha, len(keys), *keys, *args)
-            try:
-                pipe.execute()
-                return
-            except redis.exceptions.NoScriptError:
-                # A restarted or new master has no scripts: none of the calls ran,
-                # and they are absolute writes, so running them all again is exact.
-                if attempt:
-                    raise
-                script.sha = client.script_load(script.script)
+        # EVALSHA by hand: a Script costs a SCRIPT EXISTS round trip first, and
+        # every sync runs this one.
+        try:
+            client.evalsha(script.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            # A restarted or new master has no scripts: the call did not run,
+            # and its writes are absolute, so running it again is exact.
+            script.sha = client.script_load(script.script)
+            client.evalsha(script.sha, len(keys), *keys, *args)
 
 
 @dataclass(frozen=True)
@@ -390,8 +397,9 @@ def build_put(build: Build, rows: Sequence[tuple[int, str, bool]], *, batch: int
         put, renew = _script(client, _PUT), _script(client, _RENEW)
         pipe = client.pipeline(transaction=False)
         for start in range(0, len(rows), batch):
-            args: list[object] = [0, 0, 1]
-            for pk, member, public in rows[start : start + batch]:
+            chunk = rows[start : start + batch]
+            args: list[object] = [0, 1, 0, len(chunk)]
+            for pk, member, public in chunk:
                 args += [pk, member, int(public)]
             put(keys=keys.all, args=args, client=pipe)
         renew(keys=[keys.building, keys.pub_tmp, keys.users_tmp], args=[build.token, BUILD_LEASE_MS], client=pipe)

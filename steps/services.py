@@ -190,10 +190,10 @@ def record_steps(
     touched = sorted(set(day_samples) | {hour.day for hour in hour_samples.values()})
 
     def store(retried: bool) -> list[DayChange]:
-        totals = _lock_user_and_read_totals(user, touched)
+        totals, stored = _lock_user_and_read_totals(user, touched, source)
         ceilings = {day: row.ceiling for day, row in totals.items() if row.ceiling is not None}
         hour_sums = _write_hours(user, source, hour_samples, set(ceilings), now)
-        device_days = _write_days(user, source, touched, day_samples, hour_sums, ceilings, now)
+        device_days = _write_days(user, source, touched, day_samples, hour_sums, ceilings, now, stored=stored)
         changes = _raise_totals(user, device_days, totals, day_settings(user), now)
         # After a lost connection an earlier attempt may have committed these very
         # changes without running its after-commit work: publish every touched day
@@ -230,36 +230,54 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _lock_user_and_read_totals(user: User, days: list[date]) -> dict[date, DayTotal]:
+DeviceDay = tuple[int, int | None, int | None, bool]  # (steps, distance_m, floors, flagged) of one source's day
+
+
+def _lock_user_and_read_totals(
+    user: User, days: list[date], source: str | None = None
+) -> tuple[dict[date, DayTotal], dict[date, DeviceDay]]:
     """Takes the user's row lock and, in the same round trip, reads their
-    stored totals for ``days``.
+    stored totals for ``days`` and, given a ``source``, that device's days.
 
     One person's syncs take turns (their phones race each other); different
     people never wait on each other. Holding this lock makes read-then-write
-    safe. A locking read sees the latest committed rows, so the totals read
+    safe. A locking read sees the latest committed rows, so the rows read
     here are the ones the previous holder of the lock left.
     """
     placeholders, params = _in_list(days)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    device_columns, device_join, device_params = ", NULL, NULL, NULL, NULL, NULL", "", []
+    if source is not None:
+        # Both joins hang off the user's row, so the result is totals x device
+        # days: at most 32 x 32 rows for a sync (30 days back to tomorrow),
+        # against one more round trip for every sync. An import's batches span
+        # years, so imports read their devices' days apart (_write_days).
+        device_columns = ", d.day, d.steps, d.distance_m, d.floors, d.flagged"
+        device_join = (
+            f" LEFT JOIN {DailySteps._meta.db_table} d"
+            f" ON d.user_id = u.id AND d.source = %s AND d.day IN ({placeholders})"
+        )
+        device_params = [source, *params]
     sql = (
-        f"SELECT t.day, t.steps, t.reached_at, t.ceiling FROM {User._meta.db_table} u "  # noqa: S608 - parameters
-        f"LEFT JOIN {DayTotal._meta.db_table} t ON t.user_id = u.id AND t.day IN ({placeholders}) "
-        f"WHERE u.id = %s{lock}"
+        f"SELECT t.day, t.steps, t.reached_at, t.ceiling{device_columns} FROM {User._meta.db_table} u "  # noqa: S608 - parameters
+        f"LEFT JOIN {DayTotal._meta.db_table} t ON t.user_id = u.id AND t.day IN ({placeholders})"
+        f"{device_join} WHERE u.id = %s{lock}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, user.pk])
+        cursor.execute(sql, [*params, *device_params, user.pk])
         rows = cursor.fetchall()
-    return {
-        day: DayTotal(user=user, day=day, steps=steps, reached_at=_aware(reached_at), ceiling=ceiling)
-        for day, steps, reached_at, ceiling in rows
-        if day is not None
-    }
+    totals: dict[date, DayTotal] = {}
+    device: dict[date, DeviceDay] = {}
+    for day, steps, reached_at, ceiling, device_day, device_steps, distance_m, floors, flagged in rows:
+        if day is not None and day not in totals:
+            totals[day] = DayTotal(user=user, day=day, steps=steps, reached_at=_aware(reached_at), ceiling=ceiling)
+        if device_day is not None:
+            device[device_day] = (device_steps, distance_m, floors, bool(flagged))
+    return totals, device
 
 
-def _read_device_days(
-    user: User, source: str, days: list[date]
-) -> dict[date, tuple[int, int | None, int | None, bool]]:
-    """(steps, distance_m, floors, flagged) of this device's stored days."""
+def _read_device_days(user: User, source: str, days: list[date]) -> dict[date, DeviceDay]:
+    """This device's stored days."""
     placeholders, params = _in_list(days)
     sql = (
         f"SELECT day, steps, distance_m, floors, flagged FROM {DailySteps._meta.db_table} "  # noqa: S608 - as above
@@ -403,11 +421,15 @@ def _write_days(
     hour_sums: dict[date, int],
     ceilings: dict[date, int],
     now: datetime,
+    *,
+    stored: dict[date, DeviceDay] | None = None,
 ) -> dict[date, int]:
-    """Raises this device's day rows; returns what each touched day of the
+    """Raises this device's day rows (``stored``: as read under the user's
+    lock; read here when not given); returns what each touched day of the
     device adds to the user's total (``counted_steps``)."""
     # Days whose hours did not change already hold at least their hours' sum: only new hours can lift a day.
-    stored = _read_device_days(user, source, touched)
+    if stored is None:
+        stored = _read_device_days(user, source, touched)
     counted: dict[date, int] = {}
     plain, unusual = [], []
     for day in touched:
@@ -655,7 +677,7 @@ def record_imported_steps(*, user: User, days: Iterable[ImportedDay], now: datet
     def store(retried: bool) -> ImportedBatch:
         first_seen: dict[date, DayChange] = {}
         last_seen: dict[date, DayChange] = {}
-        totals = _lock_user_and_read_totals(user, touched)
+        totals, _ = _lock_user_and_read_totals(user, touched)
         ceilings = {day: row.ceiling for day, row in totals.items() if row.ceiling is not None}
         settings = day_settings(user)
         for source, items in sorted(by_source.items()):
