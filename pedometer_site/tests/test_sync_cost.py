@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
