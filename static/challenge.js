@@ -59,23 +59,7 @@
 
   remember(board);
   remember(teams);
-  var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-  var delay = 1000;
-  function connect() {
-    var socket = new WebSocket(scheme + location.host + "/ws/challenges/" + board.dataset.challenge + "/");
-    // Said on the table, so a test (or a style) can tell the board is live.
-    socket.onopen = function () { board.dataset.live = "connected"; };
-    socket.onmessage = function (event) {
-      var message = JSON.parse(event.data);
-      if (message.type === "rows") apply(message.rows);
-      delay = 1000;
-    };
-    socket.onclose = function (event) {
-      board.dataset.live = "1";
-      if (event.code === 4401 || event.code === 4404) return;
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
-    };
-  }
-  connect();
+  liveSocket("/ws/challenges/" + board.dataset.challenge + "/", board, function (message) {
+    if (message.type === "rows") apply(message.rows);
+  });
 })();

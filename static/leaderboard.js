@@ -314,36 +314,16 @@
     render(null);
   }
 
-  var attempt = 0;
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var url = scheme + location.host + "/ws/rankings/" + encodeURIComponent(period) + "/?date=" +
-      encodeURIComponent(table.dataset.date || "");
-    var socket = new WebSocket(url);
-    socket.onopen = function () {
-      attempt = 0;
-      table.dataset.live = "connected";
-    };
-    socket.onmessage = function (event) {
-      var message;
-      try {
-        message = JSON.parse(event.data);
-      } catch (err) {
-        return;
-      }
+  liveSocket(
+    function () {
+      return "/ws/rankings/" + encodeURIComponent(period) + "/?date=" + encodeURIComponent(table.dataset.date || "");
+    },
+    table,
+    function (message) {
       if (message.period !== period || message.key !== key) return;
       if (message.type === "snapshot") applySnapshot(message.rows || []);
       else if (message.type === "rows") applyRows(message.rows || []);
       else if (message.type === "revoked") applyRevoked(message.user);
-    };
-    socket.onclose = function () {
-      table.dataset.live = "reconnecting";
-      // Back off 1 s, 2 s, 4 s … up to 30 s, with jitter so a restarted
-      // server is not hit by every page at the same instant.
-      var delay = Math.min(30000, 1000 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
-      attempt += 1;
-      setTimeout(connect, delay);
-    };
-  }
-  connect();
+    }
+  );
 })();

@@ -42,31 +42,8 @@
     if (entry && entry.user === me && entry.date === day) show(entry.steps);
   }
 
-  var attempt = 0;
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + "/ws/live/?users=" + encodeURIComponent(me));
-    socket.onopen = function () {
-      attempt = 0;
-      today.dataset.live = "connected";
-    };
-    socket.onmessage = function (event) {
-      var message;
-      try {
-        message = JSON.parse(event.data);
-      } catch (err) {
-        return;
-      }
-      if (message.type === "snapshot") (message.totals || []).forEach(apply);
-      else if (message.type === "steps") apply(message);
-    };
-    socket.onclose = function () {
-      today.dataset.live = "reconnecting";
-      // Back off 1 s, 2 s, 4 s … up to 30 s, with jitter, as the board does.
-      var delay = Math.min(30000, 1000 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
-      attempt += 1;
-      setTimeout(connect, delay);
-    };
-  }
-  connect();
+  liveSocket("/ws/live/?users=" + encodeURIComponent(me), today, function (message) {
+    if (message.type === "snapshot") (message.totals || []).forEach(apply);
+    else if (message.type === "steps") apply(message);
+  });
 })();
