@@ -355,13 +355,16 @@ def put_many(puts: Sequence[Put], *, force: bool = False) -> None:
     for put in puts:
         by_board.setdefault(put.board, []).append(put)
     keys: list[str] = []
+    ready: list[str] = []
     args: list[str | int] = [int(force), 0]
     for board, items in by_board.items():
-        keys += keys_for(board).all
+        board_keys = keys_for(board)
+        keys += board_keys.all
+        ready.append(board_keys.ready)
         args += [int(board.expires_at().timestamp()), len(items)]
         for item in items:
             args += [item.pk, item.member or "", int(item.public)]
-    with _redis(stale_on_failure=[keys_for(board).ready for board in by_board]) as client:
+    with _redis(stale_on_failure=ready) as client:
         script = _script(client, _PUT)
         # EVALSHA by hand: a Script costs a SCRIPT EXISTS round trip first, and
         # every sync runs this one.
