@@ -1,13 +1,13 @@
 """`make bench`: every benchmark the README quotes, one after another in one
 sitting, so their figures come from the same code on the same machine state.
 
-Runs bench/ingest.py, bench/rankings.py, bench/challenges.py, bench/live.py and
-bench/asgi_servers.py in that order, streams each one's output, and writes
+Runs bench/ingest.py, bench/rankings.py, bench/challenges.py, bench/imports.py,
+bench/live.py and bench/asgi_servers.py in that order, streams each one's output, and writes
 it all to bench/results/<UTC date>.md with the commit, the load average at
 each start and each run's duration. The README's figures are quoted from
 that file, with its date. Not a test: it prints figures and asserts nothing.
 
-    make bench                 # about 12 minutes on 2 cores
+    make bench                 # about 16 minutes on 2 cores
     BENCH_QUICK=1 make bench   # smaller crowds and shorter runs, under five minutes: a smoke run, not figures
 
 Each benchmark takes its own BENCH_* variables and options (see its docstring).
@@ -30,6 +30,7 @@ BENCHMARKS: list[tuple[str, str, list[str], list[str], dict[str, str]]] = [
     ("ingest", "bench/ingest.py", [], [], {"BENCH_SECONDS": "3", "BENCH_REPS": "2", "BENCH_USERS": "300"}),
     ("rankings", "bench/rankings.py", [], ["--users", "100000", "--seconds", "3", "--rounds", "1"], {}),
     ("challenges", "bench/challenges.py", [], ["--quick"], {}),
+    ("imports", "bench/imports.py", [], ["--records", "100000"], {}),
     # Full: 10,000 sockets on two processes (issue #16); `bench/live.py --watchers 1000` is the
     # comparison with polling the README keeps. Quick: 2,000 sockets, no polling, about a minute.
     ("live", "bench/live.py", [], ["--watchers", "2000", "--write", "4", "--idle", "1"], {}),
