@@ -301,6 +301,15 @@ def challenge_for(challenge_id: int, user: User, now) -> Challenge:
     return challenge
 
 
+def board_for(challenge_id: int, user: User, now) -> selectors.BoardOf:
+    """``challenge_for`` and the viewer's entry, in one query (a board read needs both)."""
+    found = selectors.visible_board(challenge_id=challenge_id, user=user)
+    if found is None:
+        raise NotFoundError(_("No such challenge."))
+    services.finalise_if_due(challenge=found.challenge, now=now)
+    return found
+
+
 # --- Groups ------------------------------------------------------------------------
 
 
@@ -544,11 +553,12 @@ class ChallengeBoardView(APIView):
     def get(self, request: Request, challenge_id: int) -> Response:
         params = validated(BoardInput, request.query_params)
         now = timezone.now()
-        challenge = challenge_for(challenge_id, _me(request), now)
-        scope = Scope(params["scope"])
+        board = board_for(challenge_id, _me(request), now)
+        challenge, scope = board.challenge, Scope(params["scope"])
         page = board_services.read_board(
-            challenge=challenge, scope=scope, viewer=_me(request), offset=params["offset"], limit=params["limit"]
-        )
+            challenge=challenge, scope=scope, viewer=_me(request), offset=params["offset"], limit=params["limit"],
+            my_team=board.my_team,
+        )  # fmt: skip
         body = board_body(challenge, page, scope=scope, offset=params["offset"], limit=params["limit"], now=now)
         return Response(body)
 

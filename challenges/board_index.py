@@ -431,42 +431,59 @@ class Page:
     first_two: list[Standing]
 
 
-def read_page(challenge_id: int, *, teams: bool, offset: int, limit: int, me_pk: int | None) -> Page:
-    """A page of the people (or teams) board and ``me_pk``'s place on it; two
-    round trips. Raises ``IndexUnavailable`` ("not_ready") for a board not built."""
+# KEYS: ready, board, owners, people; ARGV: offset, limit, owner pk ('' none), '1' for the people board's first two
+# Returns {ready (0/1), count, above the page's first, my member ('' none), above mine, n, page..., first two...}:
+# everything a page needs in one atomic call, so its ranks and its rows are of one moment.
+_READ = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local offset, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local page = redis.call('ZRANGE', KEYS[2], offset, offset + limit - 1)
+local out = {1, redis.call('ZCARD', KEYS[2]), 0, '', 0, #page}
+if #page > 0 then out[3] = redis.call('ZLEXCOUNT', KEYS[2], '-', '(' .. string.sub(page[1], 1, 12)) end
+if ARGV[3] ~= '' then
+  local mine = redis.call('HGET', KEYS[3], ARGV[3])
+  if mine then
+    out[4] = mine
+    out[5] = redis.call('ZLEXCOUNT', KEYS[2], '-', '(' .. string.sub(mine, 1, 12))
+  end
+end
+for _, m in ipairs(page) do out[#out + 1] = m end
+if ARGV[4] == '1' then
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[4], 0, 1)) do out[#out + 1] = m end
+end
+return out
+"""
+
+
+def read_page(
+    challenge_id: int, *, teams: bool, offset: int, limit: int, me_pk: int | None, first_two: bool = True
+) -> Page:
+    """A page of the people (or teams) board and ``me_pk``'s place on it (with
+    ``first_two``, the people board's first two too): one script call, one round
+    trip. Raises ``IndexUnavailable`` ("not_ready") for a board not built."""
     keys = keys_for(challenge_id)
     board, owners = (keys.teams, keys.tusers) if teams else (keys.people, keys.pusers)
     with rankings_index.connection() as client:
-        pipe = client.pipeline(transaction=False)
-        pipe.exists(keys.ready)
-        pipe.zcard(board)
-        pipe.zrange(board, offset, offset + limit - 1)
-        pipe.zrange(keys.people, 0, 1)
-        if me_pk is not None:
-            pipe.hget(owners, me_pk)
-        answers = pipe.execute()
-        if not answers[0]:
-            raise IndexUnavailable("not_ready")
-        count, page = answers[1], [decode(m) for m in answers[2]]
-        first_two = [decode(m) for m in answers[3]]
-        mine = decode(answers[4]) if me_pk is not None and answers[4] else None
-        pipe = client.pipeline(transaction=False)
-        if page:
-            pipe.zlexcount(board, "-", f"({_prefix(page[0].value)}")
-        if mine is not None:
-            pipe.zlexcount(board, "-", f"({_prefix(mine.value)}")
-        higher = pipe.execute() if page or mine else []
+        # A Script called on its own is one EVALSHA (it loads itself on NOSCRIPT).
+        answer = _script(client, _READ)(
+            keys=[keys.ready, board, owners, keys.people],
+            args=[offset, limit, "" if me_pk is None else me_pk, "1" if first_two else ""],
+        )
+    if not answer[0]:
+        raise IndexUnavailable("not_ready")
+    count, above_first, mine, above_mine, n = answer[1], answer[2], answer[3], answer[4], answer[5]
     rows: list[Ranked] = []
-    for position, standing in enumerate(page, start=offset):
+    for position, member in enumerate(answer[6 : 6 + n], start=offset):
+        standing = decode(member)
         if not rows:
-            rank = 1 + higher[0]
+            rank = 1 + above_first
         elif standing.value == rows[-1].standing.value:
             rank = rows[-1].rank
         else:
             rank = position + 1
         rows.append(Ranked(rank=rank, standing=standing))
-    me = Ranked(rank=1 + higher[-1], standing=mine) if mine is not None else None
-    return Page(rows=rows, count=count, me=me, first_two=first_two)
+    me = Ranked(rank=1 + above_mine, standing=decode(mine)) if mine else None
+    return Page(rows=rows, count=count, me=me, first_two=[decode(m) for m in answer[6 + n :]])
 
 
 def read_people(challenge_id: int, pks: Sequence[int]) -> dict[int, Ranked]:

@@ -223,10 +223,18 @@ def request_repair(*, challenge: Challenge) -> None:
 
 
 def read_board(
-    *, challenge: Challenge, scope: Scope, viewer: User | None, offset: int, limit: int
+    *,
+    challenge: Challenge,
+    scope: Scope,
+    viewer: User | None,
+    offset: int,
+    limit: int,
+    my_team: int | selectors.Unknown | None = selectors.UNKNOWN,
 ) -> selectors.BoardPage:
     """``selectors.board_page``, and a repair when the index had lost the board."""
-    page = selectors.board_page(challenge=challenge, scope=scope, viewer=viewer, offset=offset, limit=limit)
+    page = selectors.board_page(
+        challenge=challenge, scope=scope, viewer=viewer, offset=offset, limit=limit, my_team=my_team
+    )
     if page.index_lost:
         request_repair(challenge=challenge)
     return page

@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
+from typing import cast
+from uuid import UUID
 
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Count, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Least
 
@@ -81,6 +85,63 @@ def _visible_to(user: User) -> Q:
 def visible_challenge(*, challenge_id: int, user: User) -> Challenge | None:
     rows = Challenge.objects.filter(_visible_to(user), pk=challenge_id).select_related("group", "opponent")
     return rows.distinct().first()
+
+
+@dataclass(frozen=True)
+class BoardOf:
+    challenge: Challenge
+    joined: bool
+    my_team: int | None
+
+
+def _loader(alias: str) -> tuple[list[str], list[tuple]]:
+    """The challenge's columns and each one's converters on ``alias``, as the ORM
+    applies them (dates on SQLite, the JSON summary), worked out once per process."""
+    if alias not in _LOADERS:
+        connection = connections[alias]
+        fields = Challenge._meta.concrete_fields
+        converters = []
+        for f in fields:
+            col = f.get_col(Challenge._meta.db_table)
+            converters.append((col, [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]))
+        _LOADERS[alias] = ([f.attname for f in fields], converters)
+    return _LOADERS[alias]
+
+
+_LOADERS: dict[str, tuple[list[str], list[tuple]]] = {}
+
+
+def visible_board(*, challenge_id: int, user: User) -> BoardOf | None:
+    """``visible_challenge`` and the viewer's entry in it, in one plain query:
+    every board read asks both, and the ORM's join (and DISTINCT) over the
+    participants, compiled on each request, cost more CPU than the board itself.
+    The same rule: open, a public group's, a group of mine, or one I am in."""
+    alias = router.db_for_read(Challenge) or DEFAULT_DB_ALIAS
+    connection = connections[alias]
+    q = connection.ops.quote_name
+    names, converters = _loader(alias)
+    columns = ", ".join(f"c.{q(cast(str, f.column))}" for f in Challenge._meta.concrete_fields)
+    sql = (
+        f"SELECT {columns}, me.id, me.team_id FROM {q(Challenge._meta.db_table)} c "  # noqa: S608 - parameters
+        f"LEFT JOIN {q(Group._meta.db_table)} g ON g.id = c.group_id "
+        f"LEFT JOIN {q(Participant._meta.db_table)} me ON me.challenge_id = c.id AND me.user_id = %s "
+        "WHERE c.id = %s AND (c.group_id IS NULL OR g.visibility = %s OR me.id IS NOT NULL OR EXISTS ("
+        f"SELECT 1 FROM {q(Membership._meta.db_table)} m WHERE m.group_id = c.group_id AND m.user_id = %s))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, challenge_id, GroupVisibility.PUBLIC.value, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for value, (col, functions) in zip(row, converters, strict=False):
+        for function in functions:
+            value = function(value, col, connection)
+        values.append(value)
+    entry, team = row[-2], row[-1]
+    return BoardOf(
+        challenge=Challenge.from_db(alias, names, values), joined=entry is not None, my_team=team if entry else None
+    )
 
 
 def challenges_in_state(*, user: User, state: State | None, now: datetime, offset: int, limit: int) -> list[Challenge]:
@@ -398,28 +459,61 @@ def _page_from_table(table: Standings, *, scope: Scope, viewer_pk: int | None, o
 
 
 def _names(challenge: Challenge, pks: list[int]) -> dict[int, tuple[str, str, int | None, str]]:
-    """(public id, name, team pk, team name) of some participants, one query."""
-    rows = Participant.objects.filter(challenge=challenge, user_id__in=pks).values_list(
-        "user_id", "user__uuid", "user__display_name", "team_id", "team__name"
+    """(public id, name, team pk, team name) of some participants, one query,
+    in plain SQL: a board page asks it on every read, and the ORM's compiling of
+    the three-table join cost as much CPU as the rest of the page's Python."""
+    if not pks:
+        return {}
+    ops = connections[router.db_for_read(Participant)].ops
+    q = ops.quote_name
+    user, team = User._meta.db_table, Team._meta.db_table
+    marks = ", ".join(["%s"] * len(pks))
+    sql = (
+        f"SELECT p.user_id, u.uuid, u.display_name, p.team_id, t.name FROM {q(Participant._meta.db_table)} p "  # noqa: S608 - parameters
+        f"JOIN {q(user)} u ON u.id = p.user_id LEFT JOIN {q(team)} t ON t.id = p.team_id "
+        f"WHERE p.challenge_id = %s AND p.user_id IN ({marks})"
     )
-    return {pk: (str(uuid), name, team, team_name or "") for pk, uuid, name, team, team_name in rows}
+    with connections[router.db_for_read(Participant)].cursor() as cursor:
+        cursor.execute(sql, [challenge.pk, *pks])
+        rows = cursor.fetchall()
+    # MariaDB's UUID type reads as the dashed text, a CHAR(32) column (SQLite, MySQL) as bare hex.
+    return {
+        pk: (uuid if len(uuid) == 36 else str(UUID(uuid)), name, team, team_name or "")
+        for pk, uuid, name, team, team_name in rows
+    }
 
 
-def _index_page(challenge: Challenge, *, scope: Scope, viewer_pk: int | None, offset: int, limit: int) -> BoardPage:
+def _team_names(challenge: Challenge, pks: list[int]) -> dict[int, str]:
+    if not pks:
+        return {}
+    q = connections[router.db_for_read(Team)].ops.quote_name
+    marks = ", ".join(["%s"] * len(pks))
+    sql = f"SELECT id, name FROM {q(Team._meta.db_table)} WHERE challenge_id = %s AND id IN ({marks})"  # noqa: S608 - parameters
+    with connections[router.db_for_read(Team)].cursor() as cursor:
+        cursor.execute(sql, [challenge.pk, *pks])
+        return dict(cursor.fetchall())
+
+
+def viewer_team(challenge: Challenge, viewer_pk: int | None) -> int | None:
+    """The viewer's team on ``challenge`` (None: no team, or not in it)."""
+    if viewer_pk is None:
+        return None
+    return Participant.objects.filter(challenge=challenge, user_id=viewer_pk).values_list("team_id", flat=True).first()
+
+
+def _index_page(
+    challenge: Challenge, *, scope: Scope, viewer_pk: int | None, offset: int, limit: int, my_team: int | None
+) -> BoardPage:
     from . import board_index
 
-    my_team = None
-    if viewer_pk is not None:
-        my_team = (
-            Participant.objects.filter(challenge=challenge, user_id=viewer_pk).values_list("team_id", flat=True).first()
-        )
     teams = scope == Scope.TEAMS
     page = board_index.read_page(
-        challenge.pk, teams=teams, offset=offset, limit=limit, me_pk=my_team if teams else viewer_pk
-    )
+        challenge.pk, teams=teams, offset=offset, limit=limit, me_pk=my_team if teams else viewer_pk,
+        first_two=challenge.kind == Kind.HEAD_TO_HEAD,
+    )  # fmt: skip
     if teams:
         wanted = [r.standing.pk for r in page.rows] + ([page.me.standing.pk] if page.me else [])
-        names = dict(Team.objects.filter(challenge=challenge, pk__in=wanted).values_list("pk", "name"))
+        names = _team_names(challenge, list(set(wanted)))
 
         def row_of(ranked: board_index.Ranked, position: int) -> Row:
             s = ranked.standing
@@ -458,12 +552,27 @@ def _index_page(challenge: Challenge, *, scope: Scope, viewer_pk: int | None, of
     )
 
 
+class Unknown(Enum):
+    UNKNOWN = "unknown"
+
+
+UNKNOWN = Unknown.UNKNOWN  # the caller did not read the viewer's team: board_page looks it up
+
+
 def board_page(
-    *, challenge: Challenge, scope: Scope, viewer: User | None, offset: int, limit: int, use_index: bool = True
+    *,
+    challenge: Challenge,
+    scope: Scope,
+    viewer: User | None,
+    offset: int,
+    limit: int,
+    use_index: bool = True,
+    my_team: int | Unknown | None = UNKNOWN,
 ) -> BoardPage:
     """A page of a challenge's board and the viewer's place: the frozen rows
     once final; while it runs, the Redis index, or SQL (identically) when the
-    index cannot answer."""
+    index cannot answer. ``my_team``: the viewer's team when the caller already
+    read it (``visible_board``), else it is looked up."""
     from rankings import index as rankings_index
 
     from . import board_index
@@ -476,7 +585,8 @@ def board_page(
     lost = False
     if use_index and board_index.enabled():
         try:
-            return _index_page(challenge, scope=scope, viewer_pk=viewer_pk, offset=offset, limit=limit)
+            team = viewer_team(challenge, viewer_pk) if my_team is UNKNOWN else my_team
+            return _index_page(challenge, scope=scope, viewer_pk=viewer_pk, offset=offset, limit=limit, my_team=team)
         except board_index.IndexUnavailable as exc:
             rankings_index.count_fallback(exc.reason)
             lost = exc.reason == "not_ready"

@@ -479,60 +479,101 @@ def _members(client: redis.Redis, board: BoardKey, pks: Sequence[int]) -> tuple[
     return bool(results[0]), {pk: member for pk, member in found.items() if member}
 
 
+# KEYS: ready, users, pub; ARGV: offset, limit, my pk ('' none), '1' when offset > 0, then the extra pks.
+# Returns {ready, mine ('' none), public members above my steps, the public one just above me ('' none),
+#          n extras, n members, n "above it", n "above its steps", page length, page...,
+#          "above its steps" of the page's first n + 1}:
+# all a page of the global board needs, in one atomic call.
+_READ_GLOBAL = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local offset, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local extras = {}
+for i = 5, #ARGV do
+  local m = redis.call('HGET', KEYS[2], ARGV[i])
+  if m then extras[#extras + 1] = m end
+end
+local out = {1, '', 0, ''}
+if ARGV[3] ~= '' then
+  local mine = redis.call('HGET', KEYS[2], ARGV[3])
+  if mine then
+    out[2] = mine
+    out[3] = redis.call('ZLEXCOUNT', KEYS[3], '-', '(' .. string.sub(mine, 1, 6))
+    local above = redis.call('ZREVRANGEBYLEX', KEYS[3], '(' .. mine, '-', 'LIMIT', 0, 1)
+    if above[1] then out[4] = above[1] end
+  end
+end
+local steps_above = ARGV[4] == '1'
+out[#out + 1] = #extras
+for _, m in ipairs(extras) do out[#out + 1] = m end
+for _, m in ipairs(extras) do out[#out + 1] = redis.call('ZLEXCOUNT', KEYS[3], '-', '(' .. m) end
+for _, m in ipairs(extras) do
+  out[#out + 1] = steps_above and redis.call('ZLEXCOUNT', KEYS[3], '-', '(' .. string.sub(m, 1, 6)) or 0
+end
+local start = math.max(0, offset - #extras)
+local page = redis.call('ZRANGE', KEYS[3], start, offset + limit - 1)
+out[#out + 1] = #page
+for _, m in ipairs(page) do out[#out + 1] = m end
+if steps_above then
+  for i = 1, math.min(#page, #extras + 1) do
+    out[#out + 1] = redis.call('ZLEXCOUNT', KEYS[3], '-', '(' .. string.sub(page[i], 1, 6))
+  end
+end
+return out
+"""
+
+
 def read_global(
     board: BoardKey, *, extra_pks: Sequence[int], me_pk: int | None, offset: int, limit: int
 ) -> tuple[list[RankedRow], MyPlace | None]:
     """A page of the board as seen by someone who sees every public user plus
-    ``extra_pks`` (non-public users visible to them, themselves included)."""
+    ``extra_pks`` (non-public users visible to them, themselves included): one
+    script call, one round trip (it was two, three past the first page)."""
     keys = keys_for(board)
-    wanted = list(dict.fromkeys([*extra_pks, *([me_pk] if me_pk else [])]))
     with _redis() as client:
-        ready, members = _members(client, board, wanted)
-        if not ready:
-            raise IndexUnavailable("not_ready")
-        extras = sorted(members[pk] for pk in extra_pks if pk in members)
-        mine = members.get(me_pk) if me_pk else None
+        answer = _script(client, _READ_GLOBAL)(
+            keys=[keys.ready, keys.users, keys.pub],
+            args=[offset, limit, me_pk or "", "1" if offset > 0 else "", *extra_pks],
+        )
+    if not answer[0]:
+        raise IndexUnavailable("not_ready")
+    mine, my_steps_higher, pub_above, n = answer[1], answer[2], answer[3], answer[4]
+    found = answer[5 : 5 + n]
+    before = dict(zip(found, answer[5 + n : 5 + 2 * n], strict=True))
+    steps_before = dict(zip(found, answer[5 + 2 * n : 5 + 3 * n], strict=True))
+    at = 5 + 3 * n
+    pub_page = answer[at + 1 : at + 1 + answer[at]]
+    for member, higher in zip(pub_page, answer[at + 1 + answer[at] :], strict=False):
+        steps_before[member] = higher
+    extras = sorted(found)
 
-        pipe = client.pipeline(transaction=False)
-        pipe.zrange(keys.pub, max(0, offset - len(extras)), offset + limit - 1)
-        for member in extras:
-            pipe.zlexcount(keys.pub, "-", f"({member}")
-        if mine:
-            pipe.zlexcount(keys.pub, "-", f"({mine}")
-            pipe.zlexcount(keys.pub, "-", f"({steps_prefix(decode_member(mine).steps)}")
-            pipe.zrevrangebylex(keys.pub, f"({mine}", "-", start=0, num=1)
-        results = pipe.execute()
-        pub_page, rest = results[0], results[1:]
-        extra_before = dict(zip(extras, rest[: len(extras)], strict=True))
+    # Merge the public slice with the extras by board position.
+    positioned: list[tuple[int, str]] = []
+    pub_start = max(0, offset - len(extras))
+    for position, member in enumerate(pub_page):
+        positioned.append((pub_start + position + bisect_left(extras, member), member))
+    for position, member in enumerate(extras):
+        positioned.append((before[member] + position, member))
+    page = sorted(p for p in positioned if offset <= p[0] < offset + limit)
 
-        # Merge the public slice with the extras by board position.
-        positioned: list[tuple[int, str]] = []
-        pub_start = max(0, offset - len(extras))
-        for index, member in enumerate(pub_page):
-            positioned.append((pub_start + index + bisect_left(extras, member), member))
-        for index, member in enumerate(extras):
-            positioned.append((extra_before[member] + index, member))
-        page = sorted(p for p in positioned if offset <= p[0] < offset + limit)
+    rows: list[RankedRow] = []
+    if page:
+        first = decode_member(page[0][1])
+        if page[0][0] == 0:
+            first_rank = 1
+        else:
+            # The page's first is an extra or one of the slice's first len(extras) + 1: counted in the script.
+            higher = steps_before[page[0][1]]
+            first_rank = 1 + higher + sum(1 for e in extras if decode_member(e).steps > first.steps)
+        rows = rank_page([decode_member(m) for _, m in page], first_rank, page[0][0])
 
-        rows: list[RankedRow] = []
-        if page:
-            first = decode_member(page[0][1])
-            if page[0][0] == 0:
-                first_rank = 1
-            else:
-                higher = client.zlexcount(keys.pub, "-", f"({steps_prefix(first.steps)}")
-                first_rank = 1 + higher + sum(1 for e in extras if decode_member(e).steps > first.steps)
-            rows = rank_page([decode_member(m) for _, m in page], first_rank, page[0][0])
-
-        me = None
-        if mine:
-            my = decode_member(mine)
-            _, pub_higher, pub_above = rest[len(extras) :]
-            rank = 1 + pub_higher + sum(1 for e in extras if decode_member(e).steps > my.steps)
-            candidates = [m for m in (pub_above[0] if pub_above else None, *extras) if m and m < mine]
-            above = max(candidates) if candidates else None
-            to_pass = decode_member(above).steps - my.steps + 1 if above else None
-            me = MyPlace(rank=rank, steps=my.steps, steps_to_pass=to_pass)
+    me = None
+    if mine:
+        my = decode_member(mine)
+        rank = 1 + my_steps_higher + sum(1 for e in extras if decode_member(e).steps > my.steps)
+        candidates = [m for m in (pub_above or None, *extras) if m and m < mine]
+        above = max(candidates) if candidates else None
+        to_pass = decode_member(above).steps - my.steps + 1 if above else None
+        me = MyPlace(rank=rank, steps=my.steps, steps_to_pass=to_pass)
     return rows, me
 
 
