@@ -532,10 +532,10 @@ async def _client_loop(conn) -> None:
             # latency this process measures includes its own stalls (its event-loop
             # lag while writing went from max 1.47 s to 0.22 s at 10,000 sockets).
             # And, as the servers do (pedometer_site/asgi.py), young objects are
-            # collected every 100,000, not 700: a message's objects are gone by then.
+            # collected every 20,000, not 700: a message's objects are gone by then.
             gc.collect()
             gc.freeze()
-            gc.set_threshold(100_000, *gc.get_threshold()[1:])
+            gc.set_threshold(20_000, *gc.get_threshold()[1:])
             conn.send({"opened": len(times), "seconds": time.monotonic() - began, "times": times, "failures": failures})
         elif name == "start":
             for seen in observed:

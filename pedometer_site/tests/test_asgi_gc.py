@@ -19,7 +19,7 @@ def test_what_a_burst_of_work_holds_for_a_moment_is_freed_without_a_collection()
     gc.collect()
     gc.callbacks.append(count)
     try:
-        held = [{"row": n, "cells": [n]} for n in range(20_000)]  # 40,000 containers, alive together
+        held = [{"row": n, "cells": [n]} for n in range(7_500)]  # 15,000 containers, alive together
         del held
     finally:
         gc.callbacks.remove(count)
