@@ -33,7 +33,13 @@ Defaults: up to 1,000 sockets, 50 walkers at 10 writes a second (the old
 figures' workload: every user-feed socket gets 2 messages a second); above,
 1,000 walkers at 20 writes a second (each walker syncs every 50 s while
 someone watches; each write reaches 80 user feeds, a leader's the boards too).
-``BENCH_PROFILE=/tmp/p`` writes a cProfile of each server's event loop.
+``BENCH_PROFILE=/tmp/p`` writes a cProfile of each server's event loop (the whole
+run, and cProfile slows the servers down); ``BENCH_PYSPY=/tmp/dir`` samples the
+two servers and the client processes with py-spy (``BENCH_PYSPY_BIN``, else on
+``PATH``) during the writes of the large phase only, as collapsed stacks, one
+file a process: where the time goes while the latencies are measured, on both
+sides of the sockets. ``BENCH_GC=1`` logs the servers' cyclic-collector pauses
+(every full collection, and any other above 5 ms) to ``var/bench-live/node-*.log``.
 
 Everything stops in a ``finally``.
 """
@@ -44,6 +50,7 @@ import argparse
 import asyncio
 import bisect
 import contextlib
+import gc
 import json
 import os
 import random
@@ -342,7 +349,12 @@ class Phones:
     def open(cls, nodes: list[int], walkers: list[tuple[str, str]]) -> Phones:
         import httpx
 
-        limits = httpx.Limits(max_connections=len(walkers), max_keepalive_connections=len(walkers))
+        # Idle connections are dropped before the server's keep-alive timeout (uvicorn's
+        # 5 s) drops them: a POST on a connection the server is closing fails (ReadError),
+        # and is not retried, so its write never happens and its deliveries are missing.
+        limits = httpx.Limits(
+            max_connections=len(walkers), max_keepalive_connections=len(walkers), keepalive_expiry=2.0
+        )
         clients = [
             httpx.AsyncClient(base_url=f"http://127.0.0.1:{node}", limits=limits, timeout=30.0) for node in nodes
         ]
@@ -515,6 +527,15 @@ async def _client_loop(conn) -> None:
             while time.monotonic() - began < 300 and sum(1 for at in ready if at) + len(failures) < count:
                 await asyncio.sleep(0.05)
             times = [at - opened_at[n] for n, at in enumerate(ready) if at]
+            # The sockets and their state live until "close": out of the cyclic
+            # collector's reach, or each full collection walks them all, and every
+            # latency this process measures includes its own stalls (its event-loop
+            # lag while writing went from max 1.47 s to 0.22 s at 10,000 sockets).
+            # And, as the servers do (pedometer_site/asgi.py), young objects are
+            # collected every 20,000, not 700: a message's objects are gone by then.
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(20_000, *gc.get_threshold()[1:])
             conn.send({"opened": len(times), "seconds": time.monotonic() - began, "times": times, "failures": failures})
         elif name == "start":
             for seen in observed:
@@ -559,6 +580,7 @@ async def _client_loop(conn) -> None:
                 }
             )
         elif name == "close":
+            gc.unfreeze()
             await asyncio.gather(*(ws.close() for ws in sockets if ws is not None), return_exceptions=True)
             for task in listeners:
                 if task is not None:
@@ -648,8 +670,29 @@ async def warm_up(nodes, watchers, walkers) -> None:
     await asyncio.sleep(1)
 
 
+def start_spies(label: str, servers: list[int], clients: list[int], seconds: float) -> list[subprocess.Popen]:
+    """py-spy on each server and client process for ``seconds`` (``BENCH_PYSPY``)."""
+    directory = Path(os.environ["BENCH_PYSPY"])
+    directory.mkdir(parents=True, exist_ok=True)
+    binary = os.environ.get("BENCH_PYSPY_BIN") or shutil.which("py-spy") or "py-spy"
+    tag = label.split(":")[1].split("(")[0].strip().replace(" ", "-")
+    named = [(f"server{k + 1}", pid) for k, pid in enumerate(servers)]
+    named += [(f"client{k + 1}", pid) for k, pid in enumerate(clients)]
+    return [
+        subprocess.Popen(
+            [
+                *(binary, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "100"),
+                *("--nonblocking", "--threads", "--format", "raw", "--output", str(directory / f"{tag}-{name}.txt")),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in named
+    ]
+
+
 async def push_phase(
-    label, nodes, pids, services, clients, watchers, walkers, phones, *, n_live, n_board, args, write_s, idle_s
+    label, nodes, pids, services, clients, watchers, walkers, phones, *, n_live, n_board, args, write_s, idle_s, spying
 ) -> dict:
     questions, redis_info = services
     specs = socket_specs(nodes, watchers, walkers, n_live=n_live, n_board=n_board, watched_per_socket=args.watched)
@@ -673,7 +716,10 @@ async def push_phase(
     q1, c1 = questions(), cpu_seconds(pids)
     ledger = Ledger()
     await asyncio.gather(*(client.ask("start") for client in clients))
+    spies = start_spies(label, pids, [client.process.pid for client in clients], write_s) if spying else []
     acks = await write_steadily(phones, ledger, write_s, args.rate)
+    for spy in spies:
+        spy.wait()
     q2, c2 = questions(), cpu_seconds(pids)
     load_writing = os.getloadavg()
     rss2 = [rss_bytes(pid) for pid in pids]
@@ -885,6 +931,7 @@ async def run(args, nodes, pids, walkers, watchers) -> list[dict]:
                     nodes, pids, services, clients, watchers, walkers, phones,
                     n_live=sockets - n_board, n_board=n_board, args=args,
                     write_s=args.write, idle_s=args.idle,
+                    spying=bool(os.environ.get("BENCH_PYSPY")) and sockets == args.watchers,
                 )
             )  # fmt: skip
             report(results[-1])

@@ -85,3 +85,20 @@ if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=<path> bench/live.py: where
         _profile.dump_stats(f"{os.environ['BENCH_PROFILE']}.{os.getpid()}")
 
     signal.signal(signal.SIGUSR1, _dump)
+
+
+if os.environ.get("BENCH_GC"):  # BENCH_GC=1 bench/live.py: the cyclic collector's pauses, in the node logs
+    import gc
+    import sys
+    import time
+
+    _gc_started = [0.0]
+
+    def _gc_timer(phase: str, info: dict) -> None:
+        if phase == "start":
+            _gc_started[0] = time.perf_counter()
+        elif info["generation"] == 2 or time.perf_counter() - _gc_started[0] > 0.005:
+            pause = (time.perf_counter() - _gc_started[0]) * 1000
+            print(f"gc: generation {info['generation']} {pause:.1f} ms at {time.monotonic():.1f}", file=sys.stderr)
+
+    gc.callbacks.append(_gc_timer)

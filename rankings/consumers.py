@@ -16,7 +16,7 @@ with 4401 all the same.
 from __future__ import annotations
 
 from datetime import date
-from typing import cast
+from typing import ClassVar, cast
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -36,10 +36,11 @@ from infrastructure.sockets.consumers import (
     DirectDispatchMixin,
     session_group,
 )
+from infrastructure.sockets.groups import FrameSender, local_groups
 
 from . import selectors, services
 from .api import checked_board_date
-from .board_feed import BoardFeed, rows_text
+from .board_feed import EVENT_TYPE, BoardFeed, rows_text
 from .periods import BoardKey, Period
 from .services import LIVE_PERIODS, board_group
 
@@ -55,8 +56,13 @@ def feed_rows(period: str, key: str, user_ids: list[str]) -> list[dict]:
 FEED = BoardFeed(rows_for=feed_rows, group_for=lambda period, key: board_group(period))
 
 
-class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebsocketConsumer):
+class LeaderboardConsumer(FrameSender, CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebsocketConsumer):
+    """Joins its board's group through ``LocalGroups``: each ``rows`` message is
+    written to every socket of the process in one pass (``group_frame``); a
+    ``board.revoked``, which may ask the database, is handled in turn."""
+
     socket_kind = "rankings"
+    fanout_event_types: ClassVar[frozenset[str]] = frozenset({EVENT_TYPE})
 
     async def connect(self) -> None:
         # Accept first, then close, so the close code reaches the client: a socket
@@ -73,7 +79,7 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
         self.period = Period(period)
         snapshot = await self._snapshot()
         try:
-            await self.channel_layer.group_add(board_group(self.period), self.channel_name)
+            await local_groups(self.channel_layer).join(board_group(self.period), self)
         except (RedisError, OSError):  # no live updates without the channel layer: come back later
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
@@ -84,7 +90,7 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
             try:  # deleting or deactivating the viewer's account closes this socket too
                 await self.channel_layer.group_add(session_group(self.viewer.uuid), self.channel_name)
             except (RedisError, OSError):
-                await self.channel_layer.group_discard(board_group(self.period), self.channel_name)
+                await local_groups(self.channel_layer).leave(board_group(self.period), self)
                 await self.close(code=CLOSE_TRY_AGAIN_LATER)
                 return
         self.board = (self.period.value, snapshot["key"])
@@ -102,11 +108,15 @@ class LeaderboardConsumer(CountedSocketMixin, DirectDispatchMixin, AsyncJsonWebs
         if hasattr(self, "board"):
             if self.period in LIVE_PERIODS:
                 FEED.unwatch(*self.board)
-            await self.channel_layer.group_discard(board_group(self.period), self.channel_name)
+            await local_groups(self.channel_layer).leave(board_group(self.period), self)
             if self.viewer is not None:
                 await self.channel_layer.group_discard(session_group(self.viewer.uuid), self.channel_name)
 
+    def group_frame(self, event: dict) -> str | None:
+        return rows_text(event)
+
     async def board_rows(self, event: dict) -> None:
+        """The same, relayed here (behind a ``board.revoked`` being checked)."""
         await self.send(text_data=rows_text(event))
 
     async def board_revoked(self, event: dict) -> None:

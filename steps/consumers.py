@@ -10,12 +10,14 @@ today, first as a snapshot, then as they change (on any server process).
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
-from typing import cast
+from typing import ClassVar, cast
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from infrastructure import metrics
 from infrastructure.api.errors import DomainError
 from infrastructure.sockets.auth import CLOSE_UNAUTHENTICATED
 from infrastructure.sockets.consumers import CLOSE_BAD_REQUEST, CLOSE_TRY_AGAIN_LATER, JsonSocketConsumer
+from infrastructure.sockets.groups import FrameSender, local_groups
 
 from .broadcasts import STEP_MESSAGE_KEYS, user_group
 from .changes import Origin
@@ -87,8 +90,13 @@ def _requested_ids(query_string: bytes) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-class LiveConsumer(JsonSocketConsumer):
+class LiveConsumer(FrameSender, JsonSocketConsumer):
+    """Joins its users' groups through ``LocalGroups``: a count reaches the
+    process once and is written to every watcher there in one pass
+    (``group_frame``); a revocation (``access_changed``) is handled in turn."""
+
     socket_kind = "live"
+    fanout_event_types: ClassVar[frozenset[str]] = frozenset({"steps"})
 
     async def opened(self) -> None:
         self.joined: list[str] = []
@@ -108,8 +116,8 @@ class LiveConsumer(JsonSocketConsumer):
             # Join before reading the snapshot, so a change between the two is not lost. One
             # at a time: a socket holds one Redis connection, not one per watched user.
             for group in groups:
-                await self.channel_layer.group_add(group, self.channel_name)
                 self.joined.append(group)
+                await local_groups(self.channel_layer).join(group, self)
         except Exception:  # the channel layer (Redis) is down: nothing live to offer
             logger.warning("live: could not subscribe a watcher", exc_info=True)
             await self.send_error("service_unavailable", _("Live updates are unavailable; reconnect later."))
@@ -123,19 +131,25 @@ class LiveConsumer(JsonSocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):
             try:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                await local_groups(self.channel_layer).leave(group, self)
             except Exception:  # group memberships expire on their own
                 logger.info("live: could not leave %s", group, exc_info=True)
 
-    async def steps(self, event: dict) -> None:
+    def group_frame(self, event: dict) -> str | None:
         """A ``steps`` event from ``steps.broadcasts``, forwarded as is, unless the
         watched user was revoked (an event already in flight when it happened)."""
         if event["user"] not in self.watched:
-            return
+            return None
         if "text" in event:
-            await self.send(text_data=event["text"])
-        else:  # from a process still on the previous release
-            await self.send_json({key: event[key] for key in STEP_MESSAGE_KEYS})
+            return cast(str, event["text"])
+        # from a process still on the previous release
+        return json.dumps({key: event[key] for key in STEP_MESSAGE_KEYS}, cls=DjangoJSONEncoder)
+
+    async def steps(self, event: dict) -> None:
+        """The same, relayed here (behind a revocation being checked)."""
+        text = self.group_frame(event)
+        if text is not None:
+            await self.send(text_data=text)
 
     async def access_changed(self, event: dict) -> None:
         """Someone watched here changed who may see them (visibility, a friendship,
@@ -154,7 +168,7 @@ class LiveConsumer(JsonSocketConsumer):
         if group in self.joined:
             self.joined.remove(group)
             try:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                await local_groups(self.channel_layer).leave(group, self)
             except Exception:  # the membership expires on its own; counts are dropped above
                 logger.info("live: could not leave %s", group, exc_info=True)
         await self.send_json({"type": "revoked", "user": public_id})

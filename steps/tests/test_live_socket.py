@@ -14,7 +14,7 @@ from django.conf import settings
 
 from accounts.models import Friendship, FriendshipStatus
 from pedometer_site.tests.testing import make_user, signed_in, websocket
-from steps.broadcasts import user_group
+from steps.broadcasts import access_event, step_event, user_group
 from steps.services import DaySample, record_steps
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -273,3 +273,98 @@ async def test_watcher_is_told_to_come_back_later_with_1013_when_redis_is_down(s
     assert (answer["type"], answer["code"]) == ("error", "service_unavailable")
     assert (await socket.receive_output(timeout=2))["code"] == 1013
     await socket.disconnect()
+
+
+async def test_a_count_reaches_the_process_once_however_many_of_its_sockets_watch():
+    # Each socket used to get its own copy of every group message, decoded and dispatched
+    # once per socket: at 10,000 sockets those copies were most of the event loop's time.
+    # Now the process decodes it once and writes its frame to every watcher in one pass.
+    layer = get_channel_layer()
+    if not hasattr(layer, "deserialize"):
+        pytest.skip("counts the Redis layer's decoding")
+    walker = await new_user()
+    sockets = []
+    for _ in range(5):
+        _, access = await signed_in()
+        sockets.append(await watch(access, walker))
+        await subscribed(sockets[-1])
+    decoded = []
+    real_deserialize = layer.deserialize
+    layer.deserialize = lambda message: decoded.append(message) or real_deserialize(message)
+    try:
+        await write(walker, 4321)
+        for socket in sockets:
+            assert (await socket.receive_json_from(timeout=2))["steps"] == 4321
+    finally:
+        del layer.deserialize
+    assert len(decoded) == 1
+    for socket in sockets:
+        await socket.disconnect()
+
+
+@database_sync_to_async
+def unfriend(a, b):
+    Friendship.objects.filter(from_user=a, to_user=b).delete()
+
+
+async def test_a_count_right_behind_a_revocation_waits_for_the_check_and_is_dropped_if_it_fails():
+    # The check asks the database; a count published after the revocation must not
+    # overtake it (one pass writes counts to every watcher, but not past a pending check).
+    watcher, access = await signed_in()
+    walker = await new_user(visibility="friends")
+    await befriend(watcher, walker)
+    socket = await watch(access, walker)
+    await subscribed(socket)
+    await unfriend(watcher, walker)
+    layer = get_channel_layer()
+    await layer.group_send(user_group(walker.uuid), access_event(walker.uuid))
+    await layer.group_send(user_group(walker.uuid), step_event(user=walker, day=TODAY, steps=9999))
+    assert await socket.receive_json_from(timeout=2) == {"type": "revoked", "user": str(walker.uuid)}
+    assert await socket.receive_nothing(timeout=0.3)
+    # The watcher no longer listens for the walker at all.
+    await write(walker, 12000)
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_a_count_right_behind_a_check_that_passes_arrives_after_it_and_so_do_the_next():
+    _, access = await signed_in()
+    walker = await new_user()
+    socket = await watch(access, walker)
+    await subscribed(socket)
+    layer = get_channel_layer()
+    await layer.group_send(user_group(walker.uuid), access_event(walker.uuid))  # e.g. a friend of theirs left
+    await layer.group_send(user_group(walker.uuid), step_event(user=walker, day=TODAY, steps=9999))
+    assert (await socket.receive_json_from(timeout=2))["steps"] == 9999
+    await write(walker, 12000)
+    assert (await socket.receive_json_from(timeout=2))["steps"] == 12000
+    await socket.disconnect()
+
+
+async def test_the_process_stops_listening_for_a_walker_when_their_last_watcher_leaves():
+    layer = get_channel_layer()
+    if not hasattr(layer, "deserialize"):
+        pytest.skip("asks Redis who listens")
+    from infrastructure.redis_clients import sync_client
+
+    walker = await new_user()
+    channel = f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}__group__{user_group(walker.uuid)}"
+
+    def listeners() -> int:
+        return dict(sync_client().pubsub_numsub(channel))[channel.encode()]
+
+    first_access, second_access = (await signed_in())[1], (await signed_in())[1]
+    first, second = await watch(first_access, walker), await watch(second_access, walker)
+    for socket in (first, second):
+        await subscribed(socket)
+    assert listeners() == 1  # one subscription for the process, not one a socket
+    await first.disconnect()
+    assert listeners() == 1
+    await write(walker, 500)
+    assert (await second.receive_json_from(timeout=2))["steps"] == 500
+    await second.disconnect()
+    for _ in range(50):
+        if listeners() == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert listeners() == 0
