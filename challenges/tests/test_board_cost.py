@@ -4,17 +4,14 @@ whatever the board's size and page: the work a request does, not its time
 and the viewer's entry together answers who may see it exactly as
 ``visible_challenge`` does."""
 
-from contextlib import contextmanager
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from redis.connection import AbstractConnection
 
 from challenges import board_services, selectors, services
 from challenges.models import Kind, Membership
-from pedometer_site.tests.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user, redis_traffic
 from rankings import index as rankings_index
 
 from .builders import days_ago, started, team, walk
@@ -27,25 +24,6 @@ def _fresh_breaker():
     rankings_index.reset_state()
     yield
     rankings_index.reset_state()
-
-
-@contextmanager
-def board_round_trips():
-    """The round trips to the boards' keys (``…:rank:…``): one packed send each (a pipeline is one)."""
-    sent: list[bytes] = []
-    original = AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        packed = b"".join(command) if isinstance(command, list) else command
-        if b":rank:" in packed:
-            sent.append(packed)
-        return original(self, command, check_health)
-
-    AbstractConnection.send_packed_command = counting
-    try:
-        yield sent
-    finally:
-        AbstractConnection.send_packed_command = original
 
 
 @pytest.mark.parametrize("scope", ["people", "teams"])
@@ -62,14 +40,14 @@ def test_a_board_page_is_three_queries_and_one_round_trip_to_the_index(scope, vi
     client = client_for(reader)
     url = f"/api/v1/challenges/{challenge.pk}/leaderboard"
     client.get(url)  # the process's first contact with Redis checks its master once
-    with CaptureQueriesContext(connection) as queries, board_round_trips() as sent:
+    with CaptureQueriesContext(connection) as queries, redis_traffic() as sent:
         body = client.get(url, {"scope": scope, "limit": 5, "offset": 1}).json()
     assert len(body["entries"]) == (5 if scope == "people" else 1)
     if viewer == "in a team":
         assert body["me"] is not None
     # The signed-in user's row, the challenge with my entry, the page's names.
     assert len(queries) <= 3, [q["sql"][:120] for q in queries.captured_queries]
-    assert len(sent) == 1, sent
+    assert sent.round_trips(touching=b":rank:") == 1, sent.sends
 
 
 def test_the_board_query_lets_in_exactly_whom_visible_challenge_lets_in():

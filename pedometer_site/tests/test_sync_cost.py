@@ -10,50 +10,16 @@ after-commit handler running, so a change that adds one is seen here first.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from redis.connection import AbstractConnection, HiredisRespSerializer, PythonRespSerializer
 
-from pedometer_site.tests.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user, redis_traffic
 from rankings import board_feed, index
 from rankings.periods import BoardKey, Period
 
 pytestmark = pytest.mark.skipif(connection.vendor != "mysql", reason="counts MariaDB's and Redis's round trips")
-
-
-@dataclass
-class RedisTraffic:
-    round_trips: int = 0
-    commands: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def redis_traffic(monkeypatch):
-    """Counts what this process sends to Redis: each write to a socket is a
-    round trip (a pipeline is one), each packed command a command."""
-    traffic = RedisTraffic()
-    send = AbstractConnection.send_packed_command
-
-    def counting_send(self, command, check_health=True):
-        traffic.round_trips += 1
-        return send(self, command, check_health)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting_send)
-    for serializer in (HiredisRespSerializer, PythonRespSerializer):
-        pack = serializer.pack
-
-        def counting_pack(self, *args, _pack=pack):
-            name = args[0]
-            traffic.commands.append(name.decode() if isinstance(name, bytes) else str(name))
-            return _pack(self, *args)
-
-        monkeypatch.setattr(serializer, "pack", counting_pack)
-    yield traffic
 
 
 def one_day_sync(client, steps: int):
@@ -86,17 +52,15 @@ def test_a_one_day_sync_asks_the_database_seven_statements(walker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_one_day_sync_writes_every_board_in_one_redis_command_each_for_the_index_and_the_live_feed(
-    walker, monkeypatch
-):
+def test_a_one_day_sync_writes_every_board_in_one_redis_command_each_for_the_index_and_the_live_feed(walker):
     user, client = walker
-    with redis_traffic(monkeypatch) as traffic:
+    with redis_traffic() as traffic:
         one_day_sync(client, 2_000)
     # The session deny list, the throttle, the live broadcast, the index (ten
     # boards: day, week, month, seven rolling windows) and the live boards' marks.
     assert traffic.commands.count("EVALSHA") <= 3, traffic.commands
     assert len(traffic.commands) <= 5, traffic.commands
-    assert traffic.round_trips <= 5, traffic.commands
+    assert traffic.round_trips() <= 5, traffic.commands
     # And the work was done: the day's live board heard of the walker.
     dirty = board_feed._boards()._keys(Period.DAY.value, timezone.localdate().isoformat())[0]
     with index.connection() as redis:

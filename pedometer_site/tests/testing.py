@@ -9,7 +9,9 @@ import datetime as dt
 import functools
 import itertools
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jwt
@@ -18,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from redis.connection import AbstractConnection, HiredisRespSerializer, PythonRespSerializer
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -193,3 +196,46 @@ def websocket(
         subprotocols = ["bearer", bearer]
         headers.append((b"sec-websocket-protocol", f"bearer, {bearer}".encode()))
     return WebsocketCommunicator(application, path, headers=headers, subprotocols=subprotocols)
+
+
+@dataclass
+class RedisTraffic:
+    """What this process sent to Redis: each socket write a round trip (a
+    pipeline is one), each packed command a command."""
+
+    sends: list[bytes] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+
+    def round_trips(self, touching: bytes = b"") -> int:
+        """The round trips whose commands name ``touching`` (all of them by default)."""
+        return sum(1 for sent in self.sends if touching in sent)
+
+
+@contextmanager
+def redis_traffic() -> Iterator[RedisTraffic]:
+    """Counts the Redis round trips and commands of what runs inside (every client)."""
+    traffic = RedisTraffic()
+    send = AbstractConnection.send_packed_command
+    packs = {serializer: serializer.pack for serializer in (HiredisRespSerializer, PythonRespSerializer)}
+
+    def counting_send(self, command, check_health=True):
+        traffic.sends.append(b"".join(command) if isinstance(command, list) else command)
+        return send(self, command, check_health)
+
+    def counting_pack(pack):
+        def counted(self, *args):
+            name = args[0]
+            traffic.commands.append(name.decode() if isinstance(name, bytes) else str(name))
+            return pack(self, *args)
+
+        return counted
+
+    AbstractConnection.send_packed_command = counting_send  # type: ignore[method-assign]
+    for serializer, pack in packs.items():
+        serializer.pack = counting_pack(pack)  # type: ignore[method-assign]
+    try:
+        yield traffic
+    finally:
+        AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
+        for serializer, pack in packs.items():
+            serializer.pack = pack  # type: ignore[method-assign]

@@ -5,10 +5,9 @@ not public) are merged into it, and every page of it is the page SQL gives."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from redis.connection import AbstractConnection
 
 from accounts.models import Visibility
-from pedometer_site.tests.testing import client_for, make_user
+from pedometer_site.tests.testing import client_for, make_user, redis_traffic
 from rankings import index
 
 from .boards import REF, at, befriend, rebuilt, view, walk
@@ -21,18 +20,6 @@ def _fresh_breaker():
     index.reset_state()
     yield
     index.reset_state()
-
-
-def board_round_trips(sent: list[bytes]):
-    original = AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        packed = b"".join(command) if isinstance(command, list) else command
-        if b":rank:" in packed:
-            sent.append(packed)
-        return original(self, command, check_health)
-
-    return original, counting
 
 
 def people_with_ties():
@@ -70,15 +57,9 @@ def test_a_global_board_page_is_one_round_trip_to_the_index(offset):
     url = "/api/v1/rankings/day"
     params = {"date": REF.isoformat(), "limit": 4, "offset": offset}
     assert client.get(url, params).headers["X-Rankings-Source"] == "index"
-    sent: list[bytes] = []
-    original, counting = board_round_trips(sent)
-    AbstractConnection.send_packed_command = counting
-    try:
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url, params)
-    finally:
-        AbstractConnection.send_packed_command = original
+    with CaptureQueriesContext(connection) as queries, redis_traffic() as sent:
+        response = client.get(url, params)
     assert response.status_code == 200 and response.headers["X-Rankings-Source"] == "index"
     assert len(response.json()["entries"]) == 4
-    assert len(sent) == 1, sent
+    assert sent.round_trips(touching=b":rank:") == 1, sent.sends
     assert len(queries) <= 3, [q["sql"][:120] for q in queries.captured_queries]
