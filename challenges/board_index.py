@@ -38,6 +38,7 @@ from typing import Any
 
 from django.conf import settings
 
+from infrastructure import redis_clients
 from rankings import index as rankings_index
 from rankings.index import IndexUnavailable
 
@@ -215,15 +216,6 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 """
 
-_scripts: dict[tuple[int, str], object] = {}
-
-
-def _script(client, source: str):
-    key = (id(client), source)
-    if key not in _scripts:
-        _scripts[key] = client.register_script(source)
-    return _scripts[key]
-
 
 # --- Writes ------------------------------------------------------------------------
 
@@ -261,7 +253,7 @@ def put_many(puts: Sequence[Put], *, force: bool) -> list[Written]:
         return []
     ready = [keys_for(put.challenge_id).ready for put in puts]
     with rankings_index.connection(stale_on_failure=ready) as client:
-        script = _script(client, _PUT)
+        script = redis_clients.script(client, _PUT)
         pipe = client.pipeline(transaction=False)
         for put in puts:
             keys = keys_for(put.challenge_id)
@@ -365,7 +357,7 @@ def build_put(
             for team, values in by_team.items():
                 pipe.hset(keys.team(team), mapping=values)
             pipe.execute()
-            _script(client, _RENEW)(keys=[keys.building], args=[build.token, BUILD_LEASE_MS])
+            redis_clients.script(client, _RENEW)(keys=[keys.building], args=[build.token, BUILD_LEASE_MS])
         if teams:
             team_members: dict[Any, str] = {str(row.pk): _encoded(row) for row in teams}
             pipe.hset(keys.tusers, mapping=team_members)
@@ -380,7 +372,7 @@ def build_finish(build: Build, expire_at: datetime) -> list[str] | None:
     with rankings_index.connection() as client:
         for team_key in client.scan_iter(match=f"{keys.base}:tm:*", count=1000):
             client.expireat(team_key, int(expire_at.timestamp()))
-        dirty = _script(client, _FINISH)(
+        dirty = redis_clients.script(client, _FINISH)(
             keys=[keys.ready, keys.building, keys.dirty, keys.people, keys.pusers, keys.teams, keys.tusers],
             args=[build.token, int(expire_at.timestamp())],
         )
@@ -465,7 +457,7 @@ def read_page(
     board, owners = (keys.teams, keys.tusers) if teams else (keys.people, keys.pusers)
     with rankings_index.connection() as client:
         # A Script called on its own is one EVALSHA (it loads itself on NOSCRIPT).
-        answer = _script(client, _READ)(
+        answer = redis_clients.script(client, _READ)(
             keys=[keys.ready, board, owners, keys.people],
             args=[offset, limit, "" if me_pk is None else me_pk, "1" if first_two else ""],
         )

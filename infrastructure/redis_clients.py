@@ -17,6 +17,17 @@ import redis.asyncio.sentinel
 import redis.sentinel
 from django.conf import settings
 
+_scripts: dict[tuple[int, str], Any] = {}
+
+
+def script(client: redis.Redis, source: str) -> Any:
+    """``client``'s ``Script`` for a Lua ``source``, made once: calling it sends
+    EVALSHA, and only after NOSCRIPT (a restarted or new master) loads the source."""
+    key = (id(client), source)
+    if key not in _scripts:
+        _scripts[key] = client.register_script(source)
+    return _scripts[key]
+
 
 def redis_configured() -> bool:
     """Is there a Redis at all (otherwise the embedded default keeps it in memory)?"""

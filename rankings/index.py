@@ -324,15 +324,6 @@ redis.call('UNLINK', KEYS[2], KEYS[3])
 return 1
 """
 
-_scripts: dict[tuple[int, str], object] = {}
-
-
-def _script(client: redis.Redis, source: str):
-    key = (id(client), source)
-    if key not in _scripts:
-        _scripts[key] = client.register_script(source)
-    return _scripts[key]
-
 
 # --- Writes -------------------------------------------------------------------
 
@@ -365,7 +356,7 @@ def put_many(puts: Sequence[Put], *, force: bool = False) -> None:
         for item in items:
             args += [item.pk, item.member or "", int(item.public)]
     with _redis(stale_on_failure=ready) as client:
-        script = _script(client, _PUT)
+        script = redis_clients.script(client, _PUT)
         # EVALSHA by hand: a Script costs a SCRIPT EXISTS round trip first, and
         # every sync runs this one.
         try:
@@ -388,7 +379,7 @@ def build_start(board: BoardKey) -> Build | None:
     token = secrets.token_hex(8)
     keys = keys_for(board)
     with _redis() as client:
-        claim = _script(client, _CLAIM)
+        claim = redis_clients.script(client, _CLAIM)
         claimed = claim(keys=[keys.building, keys.pub_tmp, keys.users_tmp], args=[token, BUILD_LEASE_MS])
     return Build(board, token) if claimed else None
 
@@ -397,7 +388,7 @@ def build_put(build: Build, rows: Sequence[tuple[int, str, bool]], *, batch: int
     """Adds (pk, member, public) rows to the rebuild's temporary keys, in one pipeline."""
     keys = keys_for(build.board)
     with _redis() as client:
-        put, renew = _script(client, _PUT), _script(client, _RENEW)
+        put, renew = redis_clients.script(client, _PUT), redis_clients.script(client, _RENEW)
         pipe = client.pipeline(transaction=False)
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
@@ -415,14 +406,14 @@ def build_finish(build: Build) -> bool:
     keys = keys_for(build.board)
     with _redis() as client:
         expire_at = int(build.board.expires_at().timestamp())
-        return bool(_script(client, _FINISH)(keys=keys.all, args=[build.token, expire_at]))
+        return bool(redis_clients.script(client, _FINISH)(keys=keys.all, args=[build.token, expire_at]))
 
 
 def build_abort(build: Build) -> None:
     keys = keys_for(build.board)
     try:
         with _redis() as client:
-            _script(client, _ABORT)(keys=[keys.building, keys.pub_tmp, keys.users_tmp], args=[build.token])
+            redis_clients.script(client, _ABORT)(keys=[keys.building, keys.pub_tmp, keys.users_tmp], args=[build.token])
     except IndexUnavailable:
         pass  # the lease expires on its own
 
@@ -530,7 +521,7 @@ def read_global(
     script call, one round trip (it was two, three past the first page)."""
     keys = keys_for(board)
     with _redis() as client:
-        answer = _script(client, _READ_GLOBAL)(
+        answer = redis_clients.script(client, _READ_GLOBAL)(
             keys=[keys.ready, keys.users, keys.pub],
             args=[offset, limit, me_pk or "", "1" if offset > 0 else "", *extra_pks],
         )
