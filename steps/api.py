@@ -104,13 +104,13 @@ class WallClockDateTimeField(serializers.DateTimeField):
 
 
 class HourStepsSerializer(serializers.Serializer):
-    start = WallClockDateTimeField(help_text="Start of the hour, with your time zone's offset.")
+    start = WallClockDateTimeField(help_text="Start of the hour, with the offset of the day's zone.")
     steps = serializers.IntegerField(help_text="The maximum over your devices.")
 
 
 class HoursResponse(serializers.Serializer):
     date = SupportedDateField()
-    timezone = serializers.CharField()
+    timezone = serializers.CharField(help_text="The zone the day was walked in: yours then, not always yours now.")
     hours = HourStepsSerializer(many=True, help_text="Every hour of the day (23 or 25 on clock changes).")
 
 
@@ -232,8 +232,8 @@ class HoursView(APIView):
     @extend_schema(parameters=[HoursQuery], responses={200: HoursResponse}, tags=["steps"])
     def get(self, request: SignedInRequest) -> Response:
         query = validated(HoursQuery, request.query_params)
-        day, hours = selectors.hour_history(user=request.user, day=query.get("date"), now=timezone.now())
-        body = {"date": day, "timezone": request.user.timezone, "hours": hours}
+        day, zone, hours = selectors.hour_history(user=request.user, day=query.get("date"), now=timezone.now())
+        body = {"date": day, "timezone": zone, "hours": hours}
         return Response(HoursResponse(body).data)
 
 

@@ -119,11 +119,13 @@ def day_history(*, user: User, start: date | None, end: date | None, now: dateti
     return DayHistory(start=start, end=end, goal=user.daily_goal, days=days)
 
 
-def hour_history(*, user: User, day: date | None, now: datetime) -> tuple[date, list[HourStepsEntry]]:
+def hour_history(*, user: User, day: date | None, now: datetime) -> tuple[date, str, list[HourStepsEntry]]:
     """Every hour of the user's local day (23 or 25 on daylight-saving days),
-    each the maximum over the user's devices, zero where nothing was synced."""
+    each the maximum over the user's devices, zero where nothing was synced;
+    with the day and the zone it was walked in (not always today's zone)."""
     day = day or local_today(user, now)
-    zone = ZoneInfo(day_settings(user).zone_on(day))  # the zone the day was walked in
+    zone_name = day_settings(user).zone_on(day)
+    zone = ZoneInfo(zone_name)
     start, end = local_day_bounds(zone, day)
     hour_count = int((end - start).total_seconds() // 3600)
     buckets = [0] * hour_count
@@ -132,10 +134,11 @@ def hour_history(*, user: User, day: date | None, now: datetime) -> tuple[date, 
         # Hours recorded at another offset (a trip) join the hour of this zone they fall in.
         index = min(max(int((hour_start - start).total_seconds() // 3600), 0), hour_count - 1)
         buckets[index] = max(buckets[index], steps)
-    return day, [
+    hours = [
         HourStepsEntry(start=(start + timedelta(hours=index)).astimezone(zone), steps=steps)
         for index, steps in enumerate(buckets)
     ]
+    return day, zone_name, hours
 
 
 def _streaks(goal_days: Sequence[date], today: date) -> tuple[int, int]:

@@ -68,3 +68,18 @@ def test_a_bad_date_is_refused():
     response = client_for(make_user()).get(URL, {"date": "tomorrow"})
     assert response.status_code == 400
     assert "date" in response.json()["error"]["fields"]
+
+
+@pytest.mark.django_db
+def test_a_day_walked_before_a_move_names_the_zone_it_was_walked_in():
+    """A traveller who moves from Seoul to Kolkata still sees last week's hours
+    in Seoul time, and the answer says so (it said Kolkata, beside +09:00 hours)."""
+    user = make_user(timezone="Asia/Seoul")
+    walked(user, (datetime(2026, 11, 20, 8, tzinfo=SEOUL), 500))
+    client = client_for(user)
+    assert client.patch("/api/v1/me", {"timezone": "Asia/Kolkata"}, format="json").status_code == 200
+    body = client.get(URL, {"date": "2026-11-20"}).json()
+    assert (body["date"], body["timezone"]) == ("2026-11-20", "Asia/Seoul")
+    assert body["hours"][8] == {"start": "2026-11-20T08:00:00+09:00", "steps": 500}
+    today = client.get(URL).json()
+    assert (today["date"], today["timezone"]) == ("2026-11-25", "Asia/Kolkata")
